@@ -1,0 +1,23 @@
+//! tastebud: on-device personalization for e-commerce.
+//!
+//! The layers, each a module: [`features`] hashes what a page knows about a product,
+//! [`model`] turns items and event sequences into vectors, [`profile`] keeps the shopper's
+//! history and interests on the device, and [`ranker`] orders candidates with reasons.
+//! Nothing here knows about JavaScript; the bindings wrap it.
+#![warn(missing_docs)]
+#![deny(rustdoc::broken_intra_doc_links)]
+
+pub mod error;
+pub mod event;
+pub mod features;
+pub mod item;
+pub mod model;
+pub mod profile;
+pub mod ranker;
+
+pub use error::{Error, Result};
+pub use event::{Event, EventKind};
+pub use item::Item;
+pub use model::Model;
+pub use profile::{Profile, ProfileConfig, Summary};
+pub use ranker::{RankOptions, Ranked, Ranker, Reason};

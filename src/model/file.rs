@@ -1,0 +1,227 @@
+//! The model file: safetensors with the config in its metadata. Weights are stored as f16 or
+//! f32 and read back as f32; the transition table is stored as integer arrays (u64 keys, u16 or
+//! u32 successor indices, u8 counts) to stay small.
+
+use std::collections::HashMap;
+
+use candle_core::{DType, Device, Tensor};
+use safetensors::tensor::{Dtype, TensorView};
+use safetensors::SafeTensors;
+
+use crate::error::{Error, Result};
+use crate::model::{ModelConfig, Transitions};
+
+/// Version of the model file layout this build reads and writes.
+pub const FORMAT_VERSION: u32 = 1;
+const FORMAT_NAME: &str = "tastebud-model";
+const TRANSITIONS: [&str; 4] = [
+    "transitions.keys",
+    "transitions.offsets",
+    "transitions.successors",
+    "transitions.counts",
+];
+
+/// The decoded contents of a model file.
+#[derive(Debug)]
+pub struct ModelFile {
+    /// The model's shape and blend.
+    pub config: ModelConfig,
+    /// Weights by name, as f32.
+    pub tensors: HashMap<String, Tensor>,
+    /// The transition table.
+    pub transitions: Transitions,
+}
+
+impl ModelFile {
+    /// Decodes model bytes; anything but a well-formed tastebud model of this format version
+    /// is [`Error::BadModel`].
+    pub fn read(bytes: &[u8]) -> Result<Self> {
+        let bad = |what: String| Error::BadModel(what);
+        let (_, meta) = SafeTensors::read_metadata(bytes)
+            .map_err(|e| bad(format!("not a safetensors file ({e})")))?;
+        let meta = meta.metadata().clone().unwrap_or_default();
+        if meta.get("format").map(String::as_str) != Some(FORMAT_NAME) {
+            return Err(bad("safetensors file is not a tastebud model".into()));
+        }
+        let version: u32 = meta
+            .get("version")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        if version != FORMAT_VERSION {
+            return Err(bad(format!(
+                "model format version {version}; this build reads version {FORMAT_VERSION}"
+            )));
+        }
+        let config: ModelConfig =
+            serde_json::from_str(meta.get("config").map_or("", String::as_str))
+                .map_err(|e| bad(format!("model config is unreadable: {e}")))?;
+        let st =
+            SafeTensors::deserialize(bytes).map_err(|e| bad(format!("corrupt tensors ({e})")))?;
+        let mut tensors = HashMap::new();
+        for (name, view) in st.tensors() {
+            if TRANSITIONS.contains(&name.as_str()) {
+                continue;
+            }
+            let values =
+                floats(&view).ok_or_else(|| bad(format!("tensor {name} is not f16/f32")))?;
+            let tensor = Tensor::from_vec(values, view.shape(), &Device::Cpu)?;
+            tensors.insert(name, tensor);
+        }
+        let get = |name: &str| {
+            st.tensor(name)
+                .map_err(|_| bad(format!("missing tensor {name}")))
+        };
+        let keys = ints(&get(TRANSITIONS[0])?, Dtype::U64, |b| {
+            u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]])
+        });
+        let offsets = ints(&get(TRANSITIONS[1])?, Dtype::U32, |b| {
+            u32::from_le_bytes([b[0], b[1], b[2], b[3]])
+        });
+        let succ_view = get(TRANSITIONS[2])?;
+        let successors = ints(&succ_view, Dtype::U16, |b| {
+            u32::from(u16::from_le_bytes([b[0], b[1]]))
+        })
+        .or_else(|| {
+            ints(&succ_view, Dtype::U32, |b| {
+                u32::from_le_bytes([b[0], b[1], b[2], b[3]])
+            })
+        });
+        let counts = ints(&get(TRANSITIONS[3])?, Dtype::U8, |b| b[0]);
+        let (Some(keys), Some(offsets), Some(successors), Some(counts)) =
+            (keys, offsets, successors, counts)
+        else {
+            return Err(bad("transition table has the wrong element types".into()));
+        };
+        let transitions =
+            Transitions::from_parts(keys, offsets, successors, counts).map_err(bad)?;
+        Ok(ModelFile {
+            config,
+            tensors,
+            transitions,
+        })
+    }
+
+    /// Encodes a model: `weights` by name, stored as f16 when `half` (half the size; the
+    /// runtime computes in f32 either way).
+    pub fn write(
+        config: &ModelConfig,
+        weights: &[(String, Tensor)],
+        transitions: &Transitions,
+        half: bool,
+    ) -> Result<Vec<u8>> {
+        let dtype = if half { DType::F16 } else { DType::F32 };
+        let mut buffers: Vec<(String, Dtype, Vec<usize>, Vec<u8>)> = Vec::new();
+        for (name, t) in weights {
+            let t = t.to_dtype(dtype)?.flatten_all()?;
+            let bytes = if half {
+                t.to_vec1::<half::f16>()?
+                    .iter()
+                    .flat_map(|v| v.to_le_bytes())
+                    .collect()
+            } else {
+                t.to_vec1::<f32>()?
+                    .iter()
+                    .flat_map(|v| v.to_le_bytes())
+                    .collect()
+            };
+            let st_dtype = if half { Dtype::F16 } else { Dtype::F32 };
+            buffers.push((name.clone(), st_dtype, weights_shape(weights, name), bytes));
+        }
+        let (keys, offsets, successors, counts) = transitions.parts();
+        buffers.push(int_buffer(
+            TRANSITIONS[0],
+            Dtype::U64,
+            keys.len(),
+            keys.iter().flat_map(|v| v.to_le_bytes()),
+        ));
+        buffers.push(int_buffer(
+            TRANSITIONS[1],
+            Dtype::U32,
+            offsets.len(),
+            offsets.iter().flat_map(|v| v.to_le_bytes()),
+        ));
+        buffers.push(if keys.len() <= usize::from(u16::MAX) + 1 {
+            int_buffer(
+                TRANSITIONS[2],
+                Dtype::U16,
+                successors.len(),
+                successors.iter().flat_map(|&v| (v as u16).to_le_bytes()),
+            )
+        } else {
+            int_buffer(
+                TRANSITIONS[2],
+                Dtype::U32,
+                successors.len(),
+                successors.iter().flat_map(|v| v.to_le_bytes()),
+            )
+        });
+        buffers.push(int_buffer(
+            TRANSITIONS[3],
+            Dtype::U8,
+            counts.len(),
+            counts.iter().copied(),
+        ));
+        let views = buffers
+            .iter()
+            .map(|(name, dtype, shape, data)| {
+                Ok((name.as_str(), TensorView::new(*dtype, shape.clone(), data)?))
+            })
+            .collect::<Result<Vec<_>, safetensors::SafeTensorError>>()
+            .map_err(|e| Error::BadModel(format!("cannot encode tensors: {e}")))?;
+        let config_json = serde_json::to_string(config)
+            .map_err(|e| Error::BadModel(format!("cannot encode config: {e}")))?;
+        let meta = HashMap::from([
+            ("format".to_string(), FORMAT_NAME.to_string()),
+            ("version".to_string(), FORMAT_VERSION.to_string()),
+            ("config".to_string(), config_json),
+        ]);
+        safetensors::serialize(views, Some(meta))
+            .map_err(|e| Error::BadModel(format!("cannot encode model: {e}")))
+    }
+}
+
+fn weights_shape(weights: &[(String, Tensor)], name: &str) -> Vec<usize> {
+    weights
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, t)| t.dims().to_vec())
+        .unwrap_or_default()
+}
+
+fn int_buffer(
+    name: &str,
+    dtype: Dtype,
+    len: usize,
+    bytes: impl Iterator<Item = u8>,
+) -> (String, Dtype, Vec<usize>, Vec<u8>) {
+    (name.to_string(), dtype, vec![len], bytes.collect())
+}
+
+fn floats(view: &TensorView) -> Option<Vec<f32>> {
+    let data = view.data();
+    match view.dtype() {
+        Dtype::F32 => Some(
+            data.chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect(),
+        ),
+        Dtype::F16 => Some(
+            data.chunks_exact(2)
+                .map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32())
+                .collect(),
+        ),
+        _ => None,
+    }
+}
+
+fn ints<T>(view: &TensorView, dtype: Dtype, decode: impl Fn(&[u8]) -> T) -> Option<Vec<T>> {
+    if view.dtype() != dtype || view.shape().len() != 1 {
+        return None;
+    }
+    Some(
+        view.data()
+            .chunks_exact(dtype.bitsize() / 8)
+            .map(decode)
+            .collect(),
+    )
+}

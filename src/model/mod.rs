@@ -1,0 +1,193 @@
+//! The model, defined once: the item encoder, the user encoder and the transition table, with
+//! the configuration written into the model file. The trainer builds it over a `VarMap` and
+//! trains it; the runtime builds the same code from safetensors bytes.
+
+mod file;
+mod item_encoder;
+mod transitions;
+mod user_encoder;
+
+use std::collections::HashMap;
+
+use candle_core::{DType, Device, Tensor};
+use candle_nn::VarBuilder;
+use serde::{Deserialize, Serialize};
+
+pub use file::{ModelFile, FORMAT_VERSION};
+pub use item_encoder::{FeatureBatch, IdPart, ItemEncoder};
+pub use transitions::Transitions;
+pub use user_encoder::{Dropout, SequenceBatch, UserEncoder};
+
+use crate::error::Result;
+use crate::features::{gap_bucket, HashingConfig, ItemFeatures};
+use crate::{EventKind, Item};
+
+/// Shape of the model; stored in the model file and the manifest.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelConfig {
+    /// Width of item and user vectors.
+    pub dim: usize,
+    /// Feature hashing tables.
+    pub hashing: HashingConfig,
+    /// Most recent events the user encoder reads.
+    pub max_len: usize,
+    /// Self-attention blocks.
+    pub layers: usize,
+    /// Attention heads per block (divides `dim`).
+    pub heads: usize,
+    /// Hidden width of each block's feed-forward layer.
+    pub ffn_dim: usize,
+    /// How sequence evidence is mixed with the encoder's score.
+    pub blend: Blend,
+}
+
+impl Default for ModelConfig {
+    fn default() -> Self {
+        ModelConfig {
+            dim: 64,
+            hashing: HashingConfig::default(),
+            max_len: 50,
+            layers: 2,
+            heads: 2,
+            ffn_dim: 128,
+            blend: Blend::default(),
+        }
+    }
+}
+
+/// Weights of the evidence added to the encoder's logit for a candidate `j`, chosen on
+/// validation data by the trainer: `logit + transition·ln(1 + count(last → j)) +
+/// repeat·ln(1 + times j is in the history)`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
+pub struct Blend {
+    /// Weight of the transition count from the most recent item.
+    pub transition: f32,
+    /// Weight of earlier interactions with the same item (repeat purchases).
+    pub repeat: f32,
+}
+
+/// One event of a sequence as the user encoder reads it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Step {
+    /// What was done.
+    pub kind: EventKind,
+    /// Seconds since the previous step (`None` for the first).
+    pub gap_seconds: Option<i64>,
+}
+
+impl Step {
+    /// The gap bucket fed to the encoder.
+    pub fn gap_bucket(&self) -> u32 {
+        gap_bucket(self.gap_seconds)
+    }
+}
+
+/// A trained model: encoders plus transition table.
+#[derive(Debug, Clone)]
+pub struct Model {
+    /// Its configuration.
+    pub config: ModelConfig,
+    /// Items → unit vectors.
+    pub items: ItemEncoder,
+    /// Event sequences → intent vectors.
+    pub user: UserEncoder,
+    /// Item-to-item successor counts.
+    pub transitions: Transitions,
+    device: Device,
+}
+
+impl Model {
+    /// Builds the model's modules from `vb` (a `VarMap` when training, stored weights at run
+    /// time) with the given transition table.
+    pub fn new(config: ModelConfig, vb: VarBuilder, transitions: Transitions) -> Result<Self> {
+        let device = vb.device().clone();
+        Ok(Model {
+            items: ItemEncoder::new(&config, vb.pp("item"))?,
+            user: UserEncoder::new(&config, vb.pp("user"))?,
+            config,
+            transitions,
+            device,
+        })
+    }
+
+    /// Loads a model from the bytes of a tastebud model file.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        let file = ModelFile::read(bytes)?;
+        let device = Device::Cpu;
+        let vb = VarBuilder::from_tensors(file.tensors, DType::F32, &device);
+        Model::new(file.config, vb, file.transitions).map_err(|e| match e {
+            crate::Error::Tensor(e) => {
+                crate::Error::BadModel(format!("weights do not fit the config: {e}"))
+            }
+            other => other,
+        })
+    }
+
+    /// The device tensors live on.
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+
+    /// Hashes `items` with this model's hashing config.
+    pub fn features(&self, items: &[Item]) -> Vec<ItemFeatures> {
+        items
+            .iter()
+            .map(|i| ItemFeatures::new(i, &self.config.hashing))
+            .collect()
+    }
+
+    /// Unit vectors `[n, dim]` of `items`; `use_ids: false` gives the content-only vectors.
+    pub fn encode_items(&self, items: &[Item], use_ids: bool) -> Result<Tensor> {
+        let batch = FeatureBatch::new(&self.features(items), &self.device)?;
+        let ids = if use_ids { IdPart::Use } else { IdPart::Skip };
+        Ok(self.items.encode(&batch, ids)?)
+    }
+
+    /// The intent vector `[dim]` after a sequence of steps whose item vectors are the rows of
+    /// `item_vectors` (`[len, dim]`, oldest first; only the last `max_len` are read); `None`
+    /// for an empty sequence.
+    pub fn intent(&self, item_vectors: &Tensor, steps: &[Step]) -> Result<Option<Tensor>> {
+        let len = steps.len().min(self.config.max_len);
+        if len == 0 {
+            return Ok(None);
+        }
+        let skip = steps.len() - len;
+        let items = item_vectors.narrow(0, skip, len)?.unsqueeze(0)?;
+        let steps = &steps[skip..];
+        let kinds: Vec<u32> = steps.iter().map(|s| s.kind as u32).collect();
+        let gaps: Vec<u32> = steps.iter().map(Step::gap_bucket).collect();
+        let seq = SequenceBatch {
+            items,
+            kinds: Tensor::from_vec(kinds, (1, len), &self.device)?,
+            gaps: Tensor::from_vec(gaps, (1, len), &self.device)?,
+            mask: SequenceBatch::attention_mask(&[0], len, &self.device)?,
+        };
+        let out = self.user.forward(&seq, None)?;
+        Ok(Some(out.narrow(1, len - 1, 1)?.flatten_all()?))
+    }
+}
+
+impl Model {
+    /// The blend's sequence evidence for the next item after `history` (id keys, oldest first):
+    /// a bonus per candidate key, for the successors of the last item and the items already in
+    /// the history. Candidates without an entry get nothing.
+    pub fn sequence_evidence(&self, history: &[u64]) -> HashMap<u64, f32> {
+        let Blend { transition, repeat } = self.config.blend;
+        let mut bonus: HashMap<u64, f32> = HashMap::new();
+        if repeat != 0.0 {
+            let mut times: HashMap<u64, u32> = HashMap::new();
+            for &key in history {
+                *times.entry(key).or_default() += 1;
+            }
+            for (key, n) in times {
+                bonus.insert(key, repeat * (n as f32).ln_1p());
+            }
+        }
+        if let (Some(&last), true) = (history.last(), transition != 0.0) {
+            for (key, count) in self.transitions.successors(last) {
+                *bonus.entry(key).or_default() += transition * (count as f32).ln_1p();
+            }
+        }
+        bonus
+    }
+}

@@ -1,0 +1,555 @@
+//! The ranker: orders candidate items for one shopper, on the device, with reasons a page can
+//! show.
+//!
+//! A candidate's score mixes, each standardised over the candidates so the weights mean the
+//! same whatever the catalog:
+//! - **short-term intent**: the user encoder over the recent events, plus the trained sequence
+//!   evidence (what followed the last item, repeat purchases) — exactly what the trainer
+//!   evaluates;
+//! - **long-term taste**: similarity to the affinity-weighted mean of the remembered items;
+//! - **the query**, when there is one: similarity to the query's content vector and the share of
+//!   its words the item carries;
+//! - **the incoming order**, for re-ranking a server's list (`keep_order_weight`);
+//! - minus a penalty for items the shopper was shown repeatedly and passed over.
+//!
+//! Then exclusions, optional diversity (maximal marginal relevance) and the top `k`.
+
+use std::collections::{HashMap, HashSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::event::EventKind;
+use crate::features::{id_key, title_words};
+use crate::item::Item;
+use crate::model::{Model, Step};
+use crate::profile::{facets, Profile};
+
+/// How to rank.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
+pub struct RankOptions {
+    /// A search query the candidates answer.
+    pub query: Option<String>,
+    /// Return at most this many items (all when `None`).
+    pub k: Option<usize>,
+    /// 0 = pure relevance … 1 = as varied as possible.
+    pub diversity: f32,
+    /// Item ids never to return.
+    pub exclude: Vec<String>,
+    /// Leave out items the shopper already bought.
+    pub exclude_purchased: bool,
+    /// 0 = ignore the incoming order … 1 = keep it.
+    pub keep_order_weight: f32,
+}
+
+impl Default for RankOptions {
+    fn default() -> Self {
+        RankOptions {
+            query: None,
+            k: None,
+            diversity: 0.0,
+            exclude: Vec::new(),
+            exclude_purchased: false,
+            keep_order_weight: 0.0,
+        }
+    }
+}
+
+impl RankOptions {
+    fn validate(&self) -> Result<()> {
+        let unit = |name: &str, v: f32| {
+            if (0.0..=1.0).contains(&v) {
+                Ok(())
+            } else {
+                Err(Error::InvalidOptions(format!(
+                    "{name} must be between 0 and 1, got {v}"
+                )))
+            }
+        };
+        unit("diversity", self.diversity)?;
+        unit("keepOrderWeight", self.keep_order_weight)?;
+        if self.k == Some(0) {
+            return Err(Error::InvalidOptions("k must be at least 1".into()));
+        }
+        Ok(())
+    }
+}
+
+/// Why an item was ranked where it was, in words a page can show.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Reason {
+    /// Close to an item the shopper recently acted on.
+    SimilarTo {
+        /// That item's id.
+        item: String,
+        /// What the shopper did with it.
+        action: EventKind,
+        /// Text for the page.
+        text: String,
+    },
+    /// Often chosen right after the shopper's latest item.
+    OftenNext {
+        /// The latest item's id.
+        item: String,
+        /// Text for the page.
+        text: String,
+    },
+    /// Carries one of the shopper's top interests.
+    Interest {
+        /// The interest's label.
+        label: String,
+        /// Text for the page.
+        text: String,
+    },
+    /// Answers the search query.
+    MatchesQuery {
+        /// Text for the page.
+        text: String,
+    },
+    /// The shopper bought it before.
+    BoughtBefore {
+        /// Text for the page.
+        text: String,
+    },
+}
+
+/// One ranked candidate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Ranked {
+    /// The candidate's id.
+    pub id: String,
+    /// Its score (higher is better; comparable within one call only).
+    pub score: f32,
+    /// Why, strongest first (may be empty, e.g. for a shopper with no history).
+    pub reasons: Vec<Reason>,
+}
+
+/// Computes similarities between probe vectors and item vectors. The CPU version is the
+/// default; a GPU one (wgpu) can take its place for large catalogs.
+pub trait SimilarityBackend {
+    /// For each probe, its dot product with each row of `items` (`n × dim`, row-major).
+    fn similarities(&self, items: &[f32], dim: usize, probes: &[&[f32]]) -> Vec<Vec<f32>>;
+}
+
+/// Dot products on the CPU.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Cpu;
+
+impl SimilarityBackend for Cpu {
+    fn similarities(&self, items: &[f32], dim: usize, probes: &[&[f32]]) -> Vec<Vec<f32>> {
+        probes
+            .iter()
+            .map(|p| {
+                items
+                    .chunks_exact(dim)
+                    .map(|row| row.iter().zip(*p).map(|(a, b)| a * b).sum())
+                    .collect()
+            })
+            .collect()
+    }
+}
+
+/// Most item vectors kept in the ranker's cache.
+pub const CACHE_ITEMS: usize = 20_000;
+
+/// A model plus a cache of item vectors: what a page keeps for its lifetime.
+pub struct Ranker<B: SimilarityBackend = Cpu> {
+    model: Model,
+    backend: B,
+    cache: HashMap<u64, Vec<f32>>,
+}
+
+impl Ranker<Cpu> {
+    /// A ranker on the CPU.
+    pub fn new(model: Model) -> Self {
+        Ranker {
+            model,
+            backend: Cpu,
+            cache: HashMap::new(),
+        }
+    }
+}
+
+impl<B: SimilarityBackend> Ranker<B> {
+    /// The model.
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    /// Unit vectors of `items` (`n × dim`, row-major), from the cache where possible.
+    pub fn vectors(&mut self, items: &[Item]) -> Result<Vec<f32>> {
+        let dim = self.model.config.dim;
+        let keys: Vec<u64> = items.iter().map(content_key).collect();
+        let missing: Vec<Item> = {
+            let mut seen = HashSet::new();
+            items
+                .iter()
+                .zip(&keys)
+                .filter(|(_, k)| !self.cache.contains_key(k) && seen.insert(**k))
+                .map(|(i, _)| i.clone())
+                .collect()
+        };
+        if !missing.is_empty() {
+            let encoded = self
+                .model
+                .encode_items(&missing, true)?
+                .flatten_all()?
+                .to_vec1::<f32>()?;
+            if self.cache.len() + missing.len() > CACHE_ITEMS {
+                self.cache.clear();
+            }
+            for (item, v) in missing.iter().zip(encoded.chunks_exact(dim)) {
+                self.cache.insert(content_key(item), v.to_vec());
+            }
+        }
+        let mut out = Vec::with_capacity(items.len() * dim);
+        for (item, k) in items.iter().zip(&keys) {
+            match self.cache.get(k) {
+                Some(v) => out.extend_from_slice(v),
+                // Only when the cache was just cleared and is smaller than this request.
+                None => out.extend(
+                    self.model
+                        .encode_items(std::slice::from_ref(item), true)?
+                        .flatten_all()?
+                        .to_vec1::<f32>()?,
+                ),
+            }
+        }
+        Ok(out)
+    }
+
+    /// Ranks `candidates` for the shopper of `profile` at time `now_ms`.
+    pub fn rank(
+        &mut self,
+        profile: &Profile,
+        candidates: &[Item],
+        options: &RankOptions,
+        now_ms: i64,
+    ) -> Result<Vec<Ranked>> {
+        options.validate()?;
+        let candidates: Vec<Item> = candidates
+            .iter()
+            .cloned()
+            .map(Item::validated)
+            .collect::<Result<_>>()?;
+        let n = candidates.len();
+        if n == 0 {
+            return Ok(Vec::new());
+        }
+        let dim = self.model.config.dim;
+        let vectors = self.vectors(&candidates)?;
+
+        // Short-term: the recent engaged events, as the trainer's sequences are built.
+        let mut recent: Vec<(Item, EventKind, i64)> = Vec::new();
+        for e in profile
+            .recent_item_events()
+            .filter(|e| e.kind != EventKind::Impression)
+        {
+            if recent.last().map(|(i, _, _)| &i.id) != Some(&e.item.id) {
+                recent.push((e.item.clone(), e.kind, e.ts_ms));
+            }
+        }
+        let recent = &recent[recent.len().saturating_sub(self.model.config.max_len)..];
+        let mut short = vec![0f32; n];
+        let mut recent_vectors = Vec::new();
+        if !recent.is_empty() {
+            let items: Vec<Item> = recent.iter().map(|(i, _, _)| i.clone()).collect();
+            recent_vectors = self.vectors(&items)?;
+            let steps: Vec<Step> = recent
+                .iter()
+                .enumerate()
+                .map(|(t, (_, kind, ts))| Step {
+                    kind: *kind,
+                    gap_seconds: t.checked_sub(1).map(|p| (ts - recent[p].2) / 1000),
+                })
+                .collect();
+            let rows = candle_core::Tensor::from_slice(
+                &recent_vectors,
+                (recent.len(), dim),
+                self.model.device(),
+            )?;
+            if let Some(intent) = self.model.intent(&rows, &steps)? {
+                let intent = intent.to_vec1::<f32>()?;
+                short = self
+                    .backend
+                    .similarities(&vectors, dim, &[&intent])
+                    .swap_remove(0);
+            }
+            let history: Vec<u64> = recent.iter().map(|(i, _, _)| id_key(&i.id)).collect();
+            let evidence = self.model.sequence_evidence(&history);
+            for (s, c) in short.iter_mut().zip(&candidates) {
+                *s += evidence.get(&id_key(&c.id)).copied().unwrap_or(0.0);
+            }
+        }
+
+        // Long-term: affinity-weighted mean of remembered items.
+        let remembered: Vec<(Item, f32)> = profile
+            .items(now_ms)
+            .filter(|r| r.affinity > 0.0)
+            .map(|r| (r.item.clone(), r.affinity))
+            .collect();
+        let mut long = vec![0f32; n];
+        if !remembered.is_empty() {
+            let items: Vec<Item> = remembered.iter().map(|(i, _)| i.clone()).collect();
+            let rows = self.vectors(&items)?;
+            let mut taste = vec![0f32; dim];
+            for ((_, a), row) in remembered.iter().zip(rows.chunks_exact(dim)) {
+                taste.iter_mut().zip(row).for_each(|(t, x)| *t += a * x);
+            }
+            long = self
+                .backend
+                .similarities(&vectors, dim, &[&taste])
+                .swap_remove(0);
+        }
+
+        // The query: content similarity plus word overlap.
+        let query = options
+            .query
+            .as_deref()
+            .map(str::trim)
+            .filter(|q| !q.is_empty());
+        let mut query_score = vec![0f32; n];
+        let mut query_hits = vec![0f32; n];
+        if let Some(q) = query {
+            let probe = Item {
+                title: Some(q.to_string()),
+                ..Item::new(format!("query:{q}"))
+            };
+            let qv = self
+                .model
+                .encode_items(&[probe], false)?
+                .flatten_all()?
+                .to_vec1::<f32>()?;
+            query_score = self
+                .backend
+                .similarities(&vectors, dim, &[&qv])
+                .swap_remove(0);
+            let words: HashSet<String> = title_words(q).into_iter().collect();
+            for (h, c) in query_hits.iter_mut().zip(&candidates) {
+                let text = format!(
+                    "{} {} {} {}",
+                    c.title.as_deref().unwrap_or(""),
+                    c.category.as_deref().unwrap_or(""),
+                    c.brand.as_deref().unwrap_or(""),
+                    c.tags.join(" ")
+                );
+                let have: HashSet<String> = title_words(&text).into_iter().collect();
+                *h = words.iter().filter(|w| have.contains(*w)).count() as f32
+                    / words.len().max(1) as f32;
+            }
+        }
+
+        let passed_over: HashSet<&str> = profile.passed_over(2).collect();
+        let purchased: HashSet<&str> = profile.purchased_ids().collect();
+        let order: Vec<f32> = (0..n).map(|p| -((1 + p) as f32).ln()).collect();
+        let (zs, zl, zq, zo) = (
+            standardise(&short),
+            standardise(&long),
+            standardise(&query_score),
+            standardise(&order),
+        );
+        let personal_weight = if recent.is_empty() && remembered.is_empty() {
+            0.0
+        } else {
+            1.0
+        };
+        let order_weight = if personal_weight == 0.0 && query.is_none() {
+            1.0
+        } else {
+            options.keep_order_weight
+        };
+        let scores: Vec<f32> = (0..n)
+            .map(|j| {
+                let personal = personal_weight * (zs[j] + 0.5 * zl[j]);
+                let q = if query.is_some() {
+                    1.5 * zq[j] + 3.0 * query_hits[j]
+                } else {
+                    0.0
+                };
+                let penalty = if passed_over.contains(candidates[j].id.as_str()) {
+                    0.5
+                } else {
+                    0.0
+                };
+                (1.0 - order_weight) * (personal + q - penalty) + order_weight * zo[j] * 2.0
+            })
+            .collect();
+
+        let excluded: HashSet<&str> = options.exclude.iter().map(String::as_str).collect();
+        let mut pool: Vec<usize> = (0..n)
+            .filter(|&j| {
+                let id = candidates[j].id.as_str();
+                !excluded.contains(id) && !(options.exclude_purchased && purchased.contains(id))
+            })
+            .collect();
+        let k = options.k.unwrap_or(n).min(pool.len());
+        let picked = select(&mut pool, &scores, &vectors, dim, options.diversity, k);
+
+        let interests = profile.interests(now_ms);
+        let last = recent.last().map(|(i, _, _)| i);
+        Ok(picked
+            .into_iter()
+            .map(|j| {
+                let c = &candidates[j];
+                let v = &vectors[j * dim..(j + 1) * dim];
+                let mut reasons = Vec::new();
+                if let Some(q) = query.filter(|_| query_hits[j] > 0.0) {
+                    reasons.push(Reason::MatchesQuery {
+                        text: format!("matches your search “{q}”"),
+                    });
+                }
+                if let Some(last) =
+                    last.filter(|l| l.id != c.id && last_successor(&self.model, l, c))
+                {
+                    reasons.push(Reason::OftenNext {
+                        text: format!("often chosen after {}", display_name(last)),
+                        item: last.id.clone(),
+                    });
+                }
+                if let Some((item, action)) = closest(recent, &recent_vectors, v, dim, &c.id) {
+                    reasons.push(Reason::SimilarTo {
+                        text: format!("because you {} {}", verb(action), display_name(item)),
+                        item: item.id.clone(),
+                        action,
+                    });
+                }
+                if purchased.contains(c.id.as_str()) {
+                    reasons.push(Reason::BoughtBefore {
+                        text: "you bought this before".into(),
+                    });
+                }
+                let own = facets(c);
+                if let Some(i) = interests.iter().take(5).find(|i| own.contains(&i.facet)) {
+                    reasons.push(Reason::Interest {
+                        text: format!("matches your interest in {}", i.facet.label),
+                        label: i.facet.label.clone(),
+                    });
+                }
+                Ranked {
+                    id: c.id.clone(),
+                    score: scores[j],
+                    reasons,
+                }
+            })
+            .collect())
+    }
+}
+
+/// Greedy top-`k` by score; with `diversity` > 0, maximal marginal relevance: each pick
+/// trades score against similarity to what was already picked.
+fn select(
+    pool: &mut Vec<usize>,
+    scores: &[f32],
+    vectors: &[f32],
+    dim: usize,
+    diversity: f32,
+    k: usize,
+) -> Vec<usize> {
+    pool.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
+    if diversity <= 0.0 {
+        pool.truncate(k);
+        return std::mem::take(pool);
+    }
+    let row = |j: usize| &vectors[j * dim..(j + 1) * dim];
+    let spread = pool.first().map_or(1.0, |&f| scores[f]) - pool.last().map_or(0.0, |&l| scores[l]);
+    let mut max_sim = vec![f32::NEG_INFINITY; scores.len()];
+    let mut picked = Vec::with_capacity(k);
+    while picked.len() < k && !pool.is_empty() {
+        let value = |j: usize| {
+            let sim = if picked.is_empty() { 0.0 } else { max_sim[j] };
+            (1.0 - diversity) * scores[j] / spread.max(1e-6) - diversity * sim
+        };
+        let best = (0..pool.len())
+            .max_by(|&a, &b| value(pool[a]).total_cmp(&value(pool[b])).then(b.cmp(&a)))
+            .unwrap_or(0);
+        let j = pool.swap_remove(best);
+        for &o in pool.iter() {
+            let s: f32 = row(o).iter().zip(row(j)).map(|(a, b)| a * b).sum();
+            max_sim[o] = max_sim[o].max(s);
+        }
+        picked.push(j);
+    }
+    picked
+}
+
+fn standardise(xs: &[f32]) -> Vec<f32> {
+    let n = xs.len().max(1) as f32;
+    let mean = xs.iter().sum::<f32>() / n;
+    let std = (xs.iter().map(|x| (x - mean).powi(2)).sum::<f32>() / n).sqrt();
+    xs.iter()
+        .map(|x| if std > 1e-9 { (x - mean) / std } else { 0.0 })
+        .collect()
+}
+
+/// The recent item most similar to `v` (cosine ≥ 0.5), other than the candidate itself.
+fn closest<'a>(
+    recent: &'a [(Item, EventKind, i64)],
+    vectors: &[f32],
+    v: &[f32],
+    dim: usize,
+    id: &str,
+) -> Option<(&'a Item, EventKind)> {
+    recent
+        .iter()
+        .zip(vectors.chunks_exact(dim))
+        .filter(|((item, _, _), _)| item.id != id)
+        .map(|((item, kind, _), row)| {
+            (
+                item,
+                *kind,
+                row.iter().zip(v).map(|(a, b)| a * b).sum::<f32>(),
+            )
+        })
+        .filter(|&(_, _, s)| s >= 0.5)
+        .max_by(|a, b| a.2.total_cmp(&b.2))
+        .map(|(item, kind, _)| (item, kind))
+}
+
+fn last_successor(model: &Model, last: &Item, candidate: &Item) -> bool {
+    let key = id_key(&candidate.id);
+    model.config.blend.transition > 0.0
+        && model
+            .transitions
+            .successors(id_key(&last.id))
+            .any(|(k, _)| k == key)
+}
+
+fn display_name(item: &Item) -> String {
+    item.title.clone().unwrap_or_else(|| item.id.clone())
+}
+
+fn verb(kind: EventKind) -> &'static str {
+    match kind {
+        EventKind::Purchase => "bought",
+        EventKind::AddToCart => "added to your cart",
+        EventKind::Click | EventKind::View | EventKind::Dwell | EventKind::Impression => "viewed",
+        EventKind::Search => "searched for",
+    }
+}
+
+/// Cache key of an item's vector: everything the encoder reads.
+fn content_key(item: &Item) -> u64 {
+    let mut text = String::with_capacity(128);
+    for part in [
+        Some(item.id.as_str()),
+        item.title.as_deref(),
+        item.category.as_deref(),
+        item.brand.as_deref(),
+    ] {
+        text.push_str(part.unwrap_or(""));
+        text.push('\u{1f}');
+    }
+    text.push_str(
+        &item
+            .price
+            .map(|p| p.to_bits().to_string())
+            .unwrap_or_default(),
+    );
+    for t in &item.tags {
+        text.push('\u{1f}');
+        text.push_str(t);
+    }
+    xxhash_rust::xxh64::xxh64(text.as_bytes(), 0)
+}

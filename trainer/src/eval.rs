@@ -1,0 +1,293 @@
+//! Full-ranking leave-one-out evaluation in time order: each user's last interaction is the test
+//! target and the one before it the validation target; every item of the catalog is ranked.
+//!
+//! Rank (0-based) = items scoring strictly higher than the target + items scoring the same with a
+//! smaller index, so ties are broken deterministically and never in a model's favour by chance.
+//! A NaN score never outranks the target, and a target scored NaN ranks last. With history
+//! masking, the items of the user's history are left out of the ranking, except the target
+//! itself.
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::data::{Dataset, Interaction};
+
+/// Which held-out interaction is predicted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Stage {
+    /// History `seq[..n-2]`, target `seq[n-2]`: for model selection and early stopping.
+    Valid,
+    /// History `seq[..n-1]`, target `seq[n-1]`: for the reported figures.
+    Test,
+}
+
+impl Stage {
+    /// How many interactions at the end of each sequence the stage holds out from training.
+    fn held_out(self) -> usize {
+        match self {
+            Stage::Valid => 2,
+            Stage::Test => 1,
+        }
+    }
+}
+
+/// What a model or baseline may learn from at `stage`: per user, `seq[..n-2]` for
+/// [`Stage::Valid`] and `seq[..n-1]` for [`Stage::Test`] (so the test model also learns from
+/// the validation targets).
+pub fn train_sequences(ds: &Dataset, stage: Stage) -> Vec<&[Interaction]> {
+    ds.sequences
+        .iter()
+        .filter_map(|s| s.get(..s.len().checked_sub(stage.held_out())?))
+        .collect()
+}
+
+/// Scores every item of the catalog for a batch of users.
+pub trait Scorer: Sync {
+    /// Fills `out` (`histories.len() × n_items`, row-major) with the scores of every item for
+    /// each history; higher is better. Every entry must be written: the buffer is reused from
+    /// batch to batch and not cleared (clearing it cost as much as ranking).
+    fn score(&self, histories: &[&[Interaction]], out: &mut [f32]);
+}
+
+/// Ranking quality at cut-offs 10 and 20, averaged over users.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Metrics {
+    /// Share of users whose target is in the top 10.
+    #[serde(rename = "hr@10")]
+    pub hr_10: f64,
+    /// Mean of `1/log2(rank+2)` for targets in the top 10.
+    #[serde(rename = "ndcg@10")]
+    pub ndcg_10: f64,
+    /// Mean of `1/(rank+1)` for targets in the top 10.
+    #[serde(rename = "mrr@10")]
+    pub mrr_10: f64,
+    /// Share of users whose target is in the top 20.
+    #[serde(rename = "hr@20")]
+    pub hr_20: f64,
+    /// Mean of `1/log2(rank+2)` for targets in the top 20.
+    #[serde(rename = "ndcg@20")]
+    pub ndcg_20: f64,
+    /// Mean of `1/(rank+1)` for targets in the top 20.
+    #[serde(rename = "mrr@20")]
+    pub mrr_20: f64,
+}
+
+impl Metrics {
+    /// The metrics of these 0-based ranks of the targets (one per user).
+    pub fn from_ranks(ranks: &[usize]) -> Self {
+        let mut m = Metrics::default();
+        for &rank in ranks {
+            let ndcg = 1.0 / (rank as f64 + 2.0).log2();
+            let rr = 1.0 / (rank as f64 + 1.0);
+            if rank < 10 {
+                m.hr_10 += 1.0;
+                m.ndcg_10 += ndcg;
+                m.mrr_10 += rr;
+            }
+            if rank < 20 {
+                m.hr_20 += 1.0;
+                m.ndcg_20 += ndcg;
+                m.mrr_20 += rr;
+            }
+        }
+        let n = ranks.len().max(1) as f64;
+        for v in [
+            &mut m.hr_10,
+            &mut m.ndcg_10,
+            &mut m.mrr_10,
+            &mut m.hr_20,
+            &mut m.ndcg_20,
+            &mut m.mrr_20,
+        ] {
+            *v /= n;
+        }
+        m
+    }
+}
+
+/// Scores kept in memory at once across a batch (64 MiB of `f32`), so a 100k-item catalog
+/// still fits.
+const BATCH_SCORES: usize = 16 << 20;
+/// Most users scored in one call.
+const MAX_BATCH_USERS: usize = 256;
+
+/// Evaluates `scorer` on every user's held-out interaction of `stage`.
+pub fn evaluate(ds: &Dataset, stage: Stage, mask_history: bool, scorer: &dyn Scorer) -> Metrics {
+    Metrics::from_ranks(&ranks(ds, stage, mask_history, scorer))
+}
+
+/// The 0-based rank of each user's target at `stage` (in user order), for per-user analysis.
+pub fn ranks(ds: &Dataset, stage: Stage, mask_history: bool, scorer: &dyn Scorer) -> Vec<usize> {
+    let n_items = ds.items.len();
+    let cases: Vec<(&[Interaction], u32)> = ds
+        .sequences
+        .iter()
+        .filter_map(|s| {
+            let n = s.len().checked_sub(stage.held_out()).filter(|&n| n > 0)?;
+            Some((&s[..n], s[n].item))
+        })
+        .collect();
+    if n_items == 0 {
+        return Vec::new();
+    }
+    let batch = (BATCH_SCORES / n_items).clamp(1, MAX_BATCH_USERS);
+    let per_batch: Vec<Vec<usize>> = cases
+        .par_chunks(batch)
+        .map_init(Vec::new, |out: &mut Vec<f32>, chunk| {
+            let histories: Vec<&[Interaction]> = chunk.iter().map(|&(h, _)| h).collect();
+            out.resize(chunk.len() * n_items, 0.0);
+            scorer.score(&histories, out);
+            let mut masked = Vec::new();
+            chunk
+                .iter()
+                .zip(out.chunks_exact(n_items))
+                .map(|(&(history, target), scores)| {
+                    masked.clear();
+                    if mask_history {
+                        masked.extend(history.iter().map(|e| e.item).filter(|&i| i != target));
+                        masked.sort_unstable();
+                        masked.dedup();
+                    }
+                    rank(scores, target as usize, &masked)
+                })
+                .collect()
+        })
+        .collect();
+    per_batch.into_iter().flatten().collect()
+}
+
+/// The 0-based rank of `target` among `scores`, leaving out the `masked` items (distinct, not
+/// the target).
+fn rank(scores: &[f32], target: usize, masked: &[u32]) -> usize {
+    let t = scores[target];
+    if t.is_nan() {
+        return scores.len() - 1 - masked.len();
+    }
+    // `>=` before the target and `>` after it: ties go to the smaller index. NaN compares false,
+    // so NaN scores never outrank the target.
+    let beats = |j: usize, s: f32| if j < target { s >= t } else { s > t };
+    let before = scores[..target].iter().filter(|&&s| s >= t).count();
+    let after = scores[target + 1..].iter().filter(|&&s| s > t).count();
+    let masked_above = masked
+        .iter()
+        .filter(|&&m| beats(m as usize, scores[m as usize]))
+        .count();
+    before + after - masked_above
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use tastebud::{EventKind, Item};
+
+    use super::*;
+    use crate::data::Provenance;
+
+    /// Gives every user the same scores.
+    struct Fixed(Vec<f32>);
+
+    impl Scorer for Fixed {
+        fn score(&self, histories: &[&[Interaction]], out: &mut [f32]) {
+            for (row, _) in out.chunks_exact_mut(self.0.len()).zip(histories) {
+                row.copy_from_slice(&self.0);
+            }
+        }
+    }
+
+    fn dataset(n_items: usize, sequences: &[&[u32]]) -> Dataset {
+        Dataset {
+            name: "tiny".into(),
+            items: (0..n_items).map(|i| Item::new(format!("i{i}"))).collect(),
+            users: (0..sequences.len()).map(|u| format!("u{u}")).collect(),
+            sequences: sequences
+                .iter()
+                .map(|s| {
+                    let e = |(t, &item)| Interaction {
+                        item,
+                        kind: EventKind::View,
+                        ts: t as i64,
+                    };
+                    s.iter().enumerate().map(e).collect()
+                })
+                .collect(),
+            mask_history: false,
+            provenance: Provenance {
+                name: String::new(),
+                source: String::new(),
+                license: String::new(),
+                sha256: String::new(),
+            },
+            skipped: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn top_ranked_target_scores_one_and_rank_three_scores_one_over_log2_5() {
+        // Test target of user 0 is item 9, of user 1 item 6.
+        let ds = dataset(10, &[&[0, 1, 2, 3, 9], &[0, 1, 2, 3, 6]]);
+        let scores: Vec<f32> = vec![0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0];
+        let m = evaluate(&ds, Stage::Test, false, &Fixed(scores));
+        // Ranks 0 and 3.
+        let ndcg3 = 1.0 / 5f64.log2();
+        assert!((m.ndcg_10 - (1.0 + ndcg3) / 2.0).abs() < 1e-12, "{m:?}");
+        assert!((m.mrr_10 - (1.0 + 0.25) / 2.0).abs() < 1e-12);
+        assert_eq!(m.hr_10, 1.0);
+        assert_eq!(
+            ranks(&ds, Stage::Test, false, &Fixed(vec![0.0; 10])),
+            [9, 6]
+        );
+    }
+
+    #[test]
+    fn valid_stage_predicts_the_second_to_last_item_from_what_precedes_it() {
+        let ds = dataset(10, &[&[0, 1, 2, 7, 9]]);
+        let train = train_sequences(&ds, Stage::Valid);
+        assert_eq!(
+            train[0].iter().map(|e| e.item).collect::<Vec<_>>(),
+            [0, 1, 2]
+        );
+        let mut scores = vec![0.0; 10];
+        scores[7] = 1.0;
+        assert_eq!(ranks(&ds, Stage::Valid, false, &Fixed(scores)), [0]);
+        assert_eq!(train_sequences(&ds, Stage::Test)[0].len(), 4);
+    }
+
+    #[test]
+    fn ties_go_to_the_smaller_index_and_nan_ranks_last() {
+        assert_eq!(rank(&[1.0, 1.0, 1.0, 1.0], 2, &[]), 2);
+        assert_eq!(rank(&[1.0, 2.0, 1.0, 1.0], 0, &[]), 1);
+        // A NaN never outranks the target; a NaN target ranks last (of the unmasked items).
+        assert_eq!(rank(&[f32::NAN, 2.0, 1.0], 2, &[]), 1);
+        assert_eq!(rank(&[1.0, 2.0, f32::NAN, 0.0], 2, &[]), 3);
+        assert_eq!(rank(&[1.0, 2.0, f32::NAN, 0.0], 2, &[1]), 2);
+    }
+
+    #[test]
+    fn masking_removes_history_but_never_the_target() {
+        // The target (item 1) is also in the history; items 3 and 4 outscore it.
+        let ds = dataset(6, &[&[3, 1, 4, 4, 1]]);
+        let scores = vec![0.0, 0.5, 0.0, 0.9, 0.8, 0.7];
+        let masked = ranks(&ds, Stage::Test, true, &Fixed(scores.clone()));
+        let unmasked = ranks(&ds, Stage::Test, false, &Fixed(scores));
+        assert_eq!(unmasked, [3]);
+        // 3 and 4 are masked once each (4 twice in the history); 5 still outranks the target.
+        assert_eq!(masked, [1]);
+    }
+
+    #[test]
+    fn metrics_serialize_with_the_documented_keys() {
+        let json = serde_json::to_value(Metrics::from_ranks(&[0, 15, 30])).unwrap();
+        let keys: Vec<&str> = json
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(keys.len(), 6);
+        for k in ["hr@10", "ndcg@10", "mrr@10", "hr@20", "ndcg@20", "mrr@20"] {
+            assert!(keys.contains(&k), "{k}");
+        }
+        assert!((json["hr@20"].as_f64().unwrap() - 2.0 / 3.0).abs() < 1e-12);
+    }
+}

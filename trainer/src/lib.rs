@@ -1,0 +1,10 @@
+//! tastebud-train: loads interaction logs, trains the encoders, evaluates them against
+//! baselines with a full-ranking leave-one-out protocol, and writes the model files.
+
+pub mod baselines;
+pub mod data;
+pub mod eval;
+pub mod fit;
+pub mod loss;
+pub mod report;
+pub mod synthetic;

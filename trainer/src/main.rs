@@ -1,0 +1,326 @@
+//! `tastebud-train`: trains tastebud's encoders on interaction logs and writes
+//! `model.safetensors`, `manifest.json`, `metrics.json` and `report.html` into `--out`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use serde_json::json;
+use tastebud::features::{id_key, HashingConfig};
+use tastebud::model::{FeatureBatch, ModelConfig, ModelFile, FORMAT_VERSION};
+use tastebud_train::baselines::{ItemKnn, Markov, Popularity};
+use tastebud_train::data::{self, Dataset, Format};
+use tastebud_train::eval::{evaluate, train_sequences, Metrics, Stage};
+use tastebud_train::fit::{fit, FitOptions, ModelScorer};
+use tastebud_train::{report, synthetic};
+
+#[derive(Parser)]
+#[command(
+    version,
+    about = "Train and evaluate tastebud models on interaction logs"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Train a model, evaluate it against baselines, write the model files.
+    Fit(FitArgs),
+    /// Write a synthetic JSONL data set (events.jsonl + items.jsonl) to show the trainer scales.
+    Generate {
+        /// Number of users.
+        #[arg(long, default_value_t = 100_000)]
+        users: usize,
+        /// Number of items.
+        #[arg(long, default_value_t = 100_000)]
+        items: usize,
+        /// Seed.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Output directory.
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FormatArg {
+    /// UCI Online Retail CSV (.csv or .csv.gz).
+    OnlineRetail,
+    /// RecBole atomic files: a directory with <name>.inter and optionally <name>.item.
+    Recbole,
+    /// tastebud's generic JSONL: events.jsonl (+ items.jsonl), see the README.
+    Jsonl,
+}
+
+#[derive(clap::Args)]
+struct FitArgs {
+    /// Input format.
+    #[arg(long, value_enum)]
+    format: FormatArg,
+    /// Input file or directory.
+    #[arg(long)]
+    data: PathBuf,
+    /// Output directory (created if missing).
+    #[arg(long)]
+    out: PathBuf,
+    /// Seed of every random choice; the same seed gives the same model.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Most training epochs (early stopping usually ends sooner).
+    #[arg(long, default_value_t = 200)]
+    epochs: usize,
+    /// Epochs without a better validation NDCG@10 before stopping.
+    #[arg(long, default_value_t = 5)]
+    patience: usize,
+    /// Mask items already in the user's history when ranking (default: per format).
+    #[arg(long, overrides_with = "no_mask_history")]
+    mask_history: bool,
+    /// Do not mask history items (repeat purchases count).
+    #[arg(long, overrides_with = "mask_history")]
+    no_mask_history: bool,
+    /// Width of item and user vectors.
+    #[arg(long, default_value_t = 64)]
+    dim: usize,
+    /// Most recent events the user encoder reads.
+    #[arg(long, default_value_t = 50)]
+    max_len: usize,
+    /// Self-attention blocks.
+    #[arg(long, default_value_t = 2)]
+    layers: usize,
+    /// Rows of each of the two hashed id tables.
+    #[arg(long, default_value_t = 1024)]
+    id_buckets: u32,
+    /// Rows of the content-token table.
+    #[arg(long, default_value_t = 2048)]
+    token_buckets: u32,
+    /// Sequences per training step.
+    #[arg(long, default_value_t = 128)]
+    batch_size: usize,
+    /// Learning rate.
+    #[arg(long, default_value_t = 2e-3)]
+    lr: f64,
+    /// Most successors per item kept in the shipped transition table.
+    #[arg(long, default_value_t = 32)]
+    transitions_per_item: usize,
+    /// Store weights as f32 instead of f16.
+    #[arg(long)]
+    f32: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Fit(args) => run_fit(&args),
+        Command::Generate {
+            users,
+            items,
+            seed,
+            out,
+        } => synthetic::generate(users, items, seed, &out).map_err(|e| e.to_string()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run_fit(args: &FitArgs) -> Result<(), String> {
+    let started = Instant::now();
+    let format = match args.format {
+        FormatArg::OnlineRetail => Format::OnlineRetail,
+        FormatArg::Recbole => Format::Recbole,
+        FormatArg::Jsonl => Format::Jsonl,
+    };
+    let ds = data::load(format, &args.data).map_err(|e| e.to_string())?;
+    describe(&ds, started.elapsed().as_secs_f64());
+    let mask_history = match (args.mask_history, args.no_mask_history) {
+        (true, _) => true,
+        (_, true) => false,
+        _ => ds.mask_history,
+    };
+    std::fs::create_dir_all(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
+
+    println!("baselines (test split, mask_history = {mask_history}):");
+    let test_train = train_sequences(&ds, Stage::Test);
+    let n = ds.items.len();
+    let mut models: Vec<(&str, Metrics)> = vec![
+        (
+            "pop",
+            evaluate(
+                &ds,
+                Stage::Test,
+                mask_history,
+                &Popularity::fit(&test_train, n),
+            ),
+        ),
+        (
+            "itemknn",
+            evaluate(
+                &ds,
+                Stage::Test,
+                mask_history,
+                &ItemKnn::fit(&test_train, n),
+            ),
+        ),
+        (
+            "markov",
+            evaluate(&ds, Stage::Test, mask_history, &Markov::fit(&test_train, n)),
+        ),
+    ];
+    for (name, m) in &models {
+        println!(
+            "  {name:<10} ndcg@10 {:.4}  hr@10 {:.4}  mrr@10 {:.4}",
+            m.ndcg_10, m.hr_10, m.mrr_10
+        );
+    }
+
+    let config = ModelConfig {
+        dim: args.dim,
+        max_len: args.max_len,
+        layers: args.layers,
+        hashing: HashingConfig {
+            id_buckets: [args.id_buckets, args.id_buckets - 3],
+            ..HashingConfig::default()
+        },
+        ..ModelConfig::default()
+    };
+    let opts = FitOptions {
+        seed: args.seed,
+        epochs: args.epochs,
+        patience: args.patience,
+        batch_size: args.batch_size,
+        lr: args.lr,
+        transitions_per_item: args.transitions_per_item,
+        ..FitOptions::default()
+    };
+    let trained =
+        fit(&ds, config, &opts, mask_history).map_err(|e| format!("training failed: {e}"))?;
+    let model = &trained.model;
+    let keys: Vec<u64> = ds.items.iter().map(|i| id_key(&i.id)).collect();
+    let catalog =
+        FeatureBatch::new(&model.features(&ds.items), model.device()).map_err(|e| e.to_string())?;
+    let scorer = |use_ids, blend| {
+        ModelScorer::new(model, &ds, &keys, &catalog, use_ids, Some(blend))
+            .map_err(|e| e.to_string())
+    };
+    models.insert(
+        0,
+        (
+            "tastebud",
+            evaluate(&ds, Stage::Test, mask_history, &scorer(true, true)?),
+        ),
+    );
+    models.insert(
+        1,
+        (
+            "tastebud_encoder_only",
+            evaluate(&ds, Stage::Test, mask_history, &scorer(true, false)?),
+        ),
+    );
+    models.insert(
+        2,
+        (
+            "tastebud_content_only",
+            evaluate(&ds, Stage::Test, mask_history, &scorer(false, false)?),
+        ),
+    );
+    println!("test split:");
+    for (name, m) in &models {
+        println!(
+            "  {name:<22} ndcg@10 {:.4}  hr@10 {:.4}  mrr@10 {:.4}",
+            m.ndcg_10, m.hr_10, m.mrr_10
+        );
+    }
+
+    let bytes = ModelFile::write(
+        &model.config,
+        &trained.weights,
+        &model.transitions,
+        !args.f32,
+    )
+    .map_err(|e| e.to_string())?;
+    let params: usize = trained.weights.iter().map(|(_, t)| t.elem_count()).sum();
+    write(&args.out.join("model.safetensors"), &bytes)?;
+    let metrics = json!({
+        "dataset": ds.name,
+        "protocol": {
+            "split": "leave-one-out in time order: last item test, second-to-last validation (early stopping, blend)",
+            "ranking": "full ranking over all items",
+            "mask_history": mask_history,
+            "users": ds.sequences.len(),
+            "items": n,
+        },
+        "models": models.iter().map(|(k, v)| (k.to_string(), json!(v))).collect::<serde_json::Map<_, _>>(),
+        "params": params,
+        "train_seconds": trained.seconds,
+    });
+    let manifest = json!({
+        "format": "tastebud-model",
+        "format_version": FORMAT_VERSION,
+        "config": model.config,
+        "hashing": { "function": "xxh64", "id_key_seed": "see tastebud::features::id_key", "config": model.config.hashing },
+        "params": params,
+        "transition_pairs": model.transitions.len(),
+        "model_bytes": bytes.len(),
+        "weights_dtype": if args.f32 { "f32" } else { "f16" },
+        "training": {
+            "options": opts,
+            "best_epoch": trained.best_epoch,
+            "epochs_run": trained.curve.len(),
+            "train_seconds": trained.seconds,
+            "blend_search": trained.blend_search,
+        },
+        "data": {
+            "name": ds.name,
+            "provenance": ds.provenance,
+            "users": ds.sequences.len(),
+            "items": n,
+            "interactions": ds.sequences.iter().map(Vec::len).sum::<usize>(),
+            "skipped": ds.skipped,
+        },
+    });
+    write(&args.out.join("metrics.json"), pretty(&metrics)?.as_bytes())?;
+    write(
+        &args.out.join("manifest.json"),
+        pretty(&manifest)?.as_bytes(),
+    )?;
+    let html =
+        report::html(&ds.name, &trained.curve, &models).map_err(|e| format!("report: {e}"))?;
+    write(&args.out.join("report.html"), html.as_bytes())?;
+    println!(
+        "wrote {} ({} bytes, {params} parameters, {} transition pairs) in {:.0}s",
+        args.out.display(),
+        bytes.len(),
+        model.transitions.len(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn describe(ds: &Dataset, seconds: f64) {
+    let interactions: usize = ds.sequences.iter().map(Vec::len).sum();
+    println!(
+        "{}: {} users, {} items, {interactions} interactions (loaded in {seconds:.1}s)",
+        ds.name,
+        ds.sequences.len(),
+        ds.items.len()
+    );
+    for (reason, count) in &ds.skipped {
+        println!("  skipped {count:>8}  {reason}");
+    }
+}
+
+fn pretty(v: &serde_json::Value) -> Result<String, String> {
+    serde_json::to_string_pretty(v).map_err(|e| e.to_string())
+}
+
+fn write(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    std::fs::write(path, bytes).map_err(|e| format!("{}: {e}", path.display()))
+}
