@@ -21,3 +21,8 @@ pub use item::Item;
 pub use model::Model;
 pub use profile::{Profile, ProfileConfig, Summary};
 pub use ranker::{RankOptions, Ranked, Ranker, Reason};
+
+/// The README's Rust example, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

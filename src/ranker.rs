@@ -381,7 +381,8 @@ impl<B: SimilarityBackend> Ranker<B> {
         let mut pool: Vec<usize> = (0..n)
             .filter(|&j| {
                 let id = candidates[j].id.as_str();
-                !excluded.contains(id) && !(options.exclude_purchased && purchased.contains(id))
+                let bought = options.exclude_purchased && purchased.contains(id);
+                !(excluded.contains(id) || bought)
             })
             .collect();
         let k = options.k.unwrap_or(n).min(pool.len());

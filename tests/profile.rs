@@ -716,8 +716,9 @@ fn json_export_shows_what_is_stored() {
     assert_eq!(json["format_version"], 1);
     assert_eq!(json["config"]["recent_events"], 100);
     let events = json["recent_events"].as_array().unwrap();
-    assert_eq!(events.len(), 9);
-    assert_eq!(events[0]["kind"], "impression");
+    // The sample's impression is counted on its item, not stored as an event.
+    assert_eq!(events.len(), 8);
+    assert!(events.iter().all(|e| e["kind"] != "impression"));
     assert!(events
         .iter()
         .any(|e| e["kind"] == "dwell" && e["dwell_ms"] == 45_000));
@@ -827,7 +828,8 @@ fn activity_and_counts_reflect_recent_events() {
         (summary.event_counts.view, summary.event_counts.impression),
         (25, 25)
     );
-    assert_eq!((summary.stored_events, summary.remembered_items), (50, 25));
+    // Impressions count per item and stay out of the ring of recent events.
+    assert_eq!((summary.stored_events, summary.remembered_items), (25, 25));
     assert_eq!(summary.first_event_ms, Some(T0 - 24 * MINUTE));
     assert_eq!(summary.last_event_ms, Some(T0));
     assert_eq!(p.summary(T0 + 3 * DAY).activity, Activity::Heavy);

@@ -1,8 +1,8 @@
 //! The user encoder: causal self-attention over the recent events (item vector + event type +
 //! time-gap bucket + position), giving the shopper's short-term intent at every position.
 
-use candle_core::{Device, Module, Result, Tensor, D};
-use candle_nn::{linear, ops, Init, Linear, VarBuilder};
+use candle_core::{Device, Result, Tensor, D};
+use candle_nn::{ops, Init, VarBuilder};
 
 use crate::event::EventKind;
 use crate::features::GAP_BUCKETS;
@@ -49,6 +49,54 @@ impl SequenceBatch {
     }
 }
 
+/// Adds `row` (`[k]`) to every row of `x` (`[n, k]`) as `x + 1·row`: the same sum as a
+/// broadcast add, but the gradient of `row` is then a matrix product rather than candle's
+/// strided column reduction, which dominated the backward pass.
+fn add_row(x: &Tensor, row: &Tensor) -> Result<Tensor> {
+    let ones = Tensor::ones((x.dim(0)?, 1), x.dtype(), x.device())?;
+    x + ones.matmul(&row.unsqueeze(0)?)?
+}
+
+/// Applies `f` to `x` viewed as a matrix of its last dimension, keeping the leading shape.
+fn as_rows(x: &Tensor, f: impl FnOnce(&Tensor) -> Result<Tensor>) -> Result<Tensor> {
+    let dims = x.dims().to_vec();
+    let last = dims.last().copied().unwrap_or(1);
+    let out = f(&x.reshape(((), last))?)?;
+    let mut shape = dims;
+    if let Some(l) = shape.last_mut() {
+        *l = out.dim(1)?;
+    }
+    out.reshape(shape)
+}
+
+/// A dense layer with weight `[out, in]` and bias `[out]` (candle-nn's layout and names).
+#[derive(Debug, Clone)]
+struct Dense {
+    weight: Tensor,
+    bias: Tensor,
+}
+
+impl Dense {
+    fn new(inputs: usize, outputs: usize, vb: VarBuilder) -> Result<Self> {
+        let bound = 1.0 / (inputs as f64).sqrt();
+        Ok(Dense {
+            weight: vb.get_with_hints(
+                (outputs, inputs),
+                "weight",
+                Init::Uniform {
+                    lo: -bound,
+                    up: bound,
+                },
+            )?,
+            bias: vb.get_with_hints(outputs, "bias", Init::Const(0.0))?,
+        })
+    }
+
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        as_rows(x, |x| add_row(&x.matmul(&self.weight.t()?)?, &self.bias))
+    }
+}
+
 #[derive(Debug, Clone)]
 struct LayerNorm {
     weight: Tensor,
@@ -63,21 +111,30 @@ impl LayerNorm {
         })
     }
 
-    /// The composed (differentiable) layer norm: candle's fused kernel has no backward pass,
-    /// and one definition serves training and inference.
+    /// Composed from differentiable ops (candle's fused kernel has no backward pass), so one
+    /// definition serves training and inference; the scale is a product with a diagonal
+    /// matrix for the same reason as [`add_row`].
     fn forward(&self, xs: &Tensor) -> Result<Tensor> {
-        ops::layer_norm_slow(xs, &self.weight, &self.bias, 1e-5)
+        as_rows(xs, |x| {
+            let centred = x.broadcast_sub(&x.mean_keepdim(D::Minus1)?)?;
+            let var = centred.sqr()?.mean_keepdim(D::Minus1)?;
+            let normed = centred.broadcast_div(&(var + 1e-5)?.sqrt()?)?;
+            let d = self.weight.dim(0)?;
+            let diag =
+                Tensor::eye(d, x.dtype(), x.device())?.broadcast_mul(&self.weight.unsqueeze(0)?)?;
+            add_row(&normed.matmul(&diag)?, &self.bias)
+        })
     }
 }
 
 #[derive(Debug, Clone)]
 struct Block {
     ln1: LayerNorm,
-    qkv: Linear,
-    out: Linear,
+    qkv: Dense,
+    out: Dense,
     ln2: LayerNorm,
-    up: Linear,
-    down: Linear,
+    up: Dense,
+    down: Dense,
     heads: usize,
 }
 
@@ -86,11 +143,11 @@ impl Block {
         let d = config.dim;
         Ok(Block {
             ln1: LayerNorm::new(d, vb.pp("ln1"))?,
-            qkv: linear(d, 3 * d, vb.pp("qkv"))?,
-            out: linear(d, d, vb.pp("out"))?,
+            qkv: Dense::new(d, 3 * d, vb.pp("qkv"))?,
+            out: Dense::new(d, d, vb.pp("out"))?,
             ln2: LayerNorm::new(d, vb.pp("ln2"))?,
-            up: linear(d, config.ffn_dim, vb.pp("up"))?,
-            down: linear(config.ffn_dim, d, vb.pp("down"))?,
+            up: Dense::new(d, config.ffn_dim, vb.pp("up"))?,
+            down: Dense::new(config.ffn_dim, d, vb.pp("down"))?,
             heads: config.heads,
         })
     }
@@ -112,10 +169,7 @@ impl Block {
         };
         let (q, k, v) = (split(0)?, split(1)?, split(2)?);
         let scores = (q.matmul(&k.t()?)? / (hd as f64).sqrt())?.broadcast_add(mask)?;
-        let mut attn = ops::softmax(&scores, D::Minus1)?;
-        if let Some(drop) = dropout.as_mut() {
-            attn = drop.drop(&attn)?;
-        }
+        let attn = ops::softmax(&scores, D::Minus1)?;
         let ctx = attn.matmul(&v)?.transpose(1, 2)?.reshape((b, l, d))?;
         let mut h = self.out.forward(&ctx)?;
         if let Some(drop) = dropout.as_mut() {
@@ -182,8 +236,9 @@ impl UserEncoder {
             .index_select(&seq.gaps.flatten_all()?, 0)?
             .reshape((b, l, d))?;
         // Unit item vectors are scaled so they weigh like the other summands after training.
+        let x = ((seq.items.clone() * (d as f64).sqrt())? + kinds + gaps)?;
         let mut x =
-            ((seq.items.clone() * (d as f64).sqrt())? + kinds + gaps)?.broadcast_add(&positions)?;
+            add_row(&x.reshape((b, l * d))?, &positions.flatten_all()?)?.reshape((b, l, d))?;
         if let Some(drop) = dropout.as_mut() {
             x = drop.drop(&x)?;
         }

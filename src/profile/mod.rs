@@ -3,7 +3,9 @@
 //!
 //! A [`Profile`] keeps three bounded stores, and everything else is derived from them:
 //!
-//! - a ring of the most recent events ([`ProfileConfig::recent_events`]), ordered by time;
+//! - a ring of the most recent events ([`ProfileConfig::recent_events`]), ordered by time —
+//!   impressions excepted: they only count in the item table, so a page full of products
+//!   does not push out what the shopper acted on;
 //! - a table of remembered items ([`ProfileConfig::max_items`]), each with its decayed affinity
 //!   (the sum of its events' [`EventWeights`], halved every [`ProfileConfig::half_life_days`]),
 //!   its first and last time seen, its counts per event kind and the item itself;
@@ -435,13 +437,16 @@ impl Profile {
                 ts_ms,
                 dwell_ms,
             } => {
-                let id = item.id.clone();
-                self.push_recent(Recent::Item {
-                    kind,
-                    id,
-                    ts_ms,
-                    dwell_ms,
-                });
+                // Impressions only count in the item table: a page shows dozens at a time, and
+                // in the ring they would push out the engaged events the user encoder reads.
+                if kind != EventKind::Impression {
+                    self.push_recent(Recent::Item {
+                        kind,
+                        id: item.id.clone(),
+                        ts_ms,
+                        dwell_ms,
+                    });
+                }
                 self.remember_item(kind, item, ts_ms, dwell_ms);
             }
         }

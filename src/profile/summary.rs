@@ -122,6 +122,8 @@ impl Profile {
         for event in &self.recent {
             event_counts.add(event.kind());
         }
+        // Impressions are kept per item, not in the ring.
+        event_counts.impression = self.items.values().map(|e| e.counts.impression).sum();
 
         let times = self.recent.iter().map(Recent::ts_ms);
         let times = times.chain(

@@ -68,13 +68,13 @@ struct FitArgs {
     #[arg(long)]
     out: PathBuf,
     /// Seed of every random choice; the same seed gives the same model.
-    #[arg(long, default_value_t = 42)]
+    #[arg(long, default_value_t = FitOptions::default().seed)]
     seed: u64,
     /// Most training epochs (early stopping usually ends sooner).
-    #[arg(long, default_value_t = 200)]
+    #[arg(long, default_value_t = FitOptions::default().epochs)]
     epochs: usize,
     /// Epochs without a better validation NDCG@10 before stopping.
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, default_value_t = FitOptions::default().patience)]
     patience: usize,
     /// Mask items already in the user's history when ranking (default: per format).
     #[arg(long, overrides_with = "no_mask_history")]
@@ -83,28 +83,28 @@ struct FitArgs {
     #[arg(long, overrides_with = "mask_history")]
     no_mask_history: bool,
     /// Width of item and user vectors.
-    #[arg(long, default_value_t = 64)]
+    #[arg(long, default_value_t = ModelConfig::default().dim)]
     dim: usize,
     /// Most recent events the user encoder reads.
-    #[arg(long, default_value_t = 50)]
+    #[arg(long, default_value_t = ModelConfig::default().max_len)]
     max_len: usize,
     /// Self-attention blocks.
-    #[arg(long, default_value_t = 2)]
+    #[arg(long, default_value_t = ModelConfig::default().layers)]
     layers: usize,
     /// Rows of each of the two hashed id tables.
-    #[arg(long, default_value_t = 1024)]
+    #[arg(long, default_value_t = HashingConfig::default().id_buckets[0])]
     id_buckets: u32,
     /// Rows of the content-token table.
-    #[arg(long, default_value_t = 2048)]
+    #[arg(long, default_value_t = HashingConfig::default().token_buckets)]
     token_buckets: u32,
     /// Sequences per training step.
-    #[arg(long, default_value_t = 128)]
+    #[arg(long, default_value_t = FitOptions::default().batch_size)]
     batch_size: usize,
     /// Learning rate.
-    #[arg(long, default_value_t = 2e-3)]
+    #[arg(long, default_value_t = FitOptions::default().lr)]
     lr: f64,
     /// Most successors per item kept in the shipped transition table.
-    #[arg(long, default_value_t = 32)]
+    #[arg(long, default_value_t = FitOptions::default().transitions_per_item)]
     transitions_per_item: usize,
     /// Store weights as f32 instead of f16.
     #[arg(long)]
@@ -138,8 +138,8 @@ fn run_fit(args: &FitArgs) -> Result<(), String> {
         FormatArg::Recbole => Format::Recbole,
         FormatArg::Jsonl => Format::Jsonl,
     };
-    let ds = data::load(format, &args.data).map_err(|e| e.to_string())?;
-    describe(&ds, started.elapsed().as_secs_f64());
+    let (ds, examples) = data::load_with_examples(format, &args.data).map_err(|e| e.to_string())?;
+    describe(&ds, &examples, started.elapsed().as_secs_f64());
     let mask_history = match (args.mask_history, args.no_mask_history) {
         (true, _) => true,
         (_, true) => false,
@@ -186,7 +186,9 @@ fn run_fit(args: &FitArgs) -> Result<(), String> {
         max_len: args.max_len,
         layers: args.layers,
         hashing: HashingConfig {
-            id_buckets: [args.id_buckets, args.id_buckets - 3],
+            // Two coprime-ish table sizes, so two items rarely share both rows.
+            id_buckets: [args.id_buckets, args.id_buckets.saturating_sub(3).max(1)],
+            token_buckets: args.token_buckets,
             ..HashingConfig::default()
         },
         ..ModelConfig::default()
@@ -304,7 +306,7 @@ fn run_fit(args: &FitArgs) -> Result<(), String> {
     Ok(())
 }
 
-fn describe(ds: &Dataset, seconds: f64) {
+fn describe(ds: &Dataset, examples: &data::SkipExamples, seconds: f64) {
     let interactions: usize = ds.sequences.iter().map(Vec::len).sum();
     println!(
         "{}: {} users, {} items, {interactions} interactions (loaded in {seconds:.1}s)",
@@ -313,7 +315,11 @@ fn describe(ds: &Dataset, seconds: f64) {
         ds.items.len()
     );
     for (reason, count) in &ds.skipped {
-        println!("  skipped {count:>8}  {reason}");
+        let at = examples
+            .get(reason)
+            .map(|e| format!(" (first: {e})"))
+            .unwrap_or_default();
+        println!("  skipped {count:>8}  {reason}{at}");
     }
 }
 

@@ -91,14 +91,14 @@ pub(super) fn load(path: &Path) -> Result<(Dataset, SkipExamples), DataError> {
         match parse_event(text) {
             Ok(e) => {
                 let item = builder.item(&e.item);
-                builder.push(&e.user, item, e.kind, e.ts_ms);
+                builder.push(&e.user, item, e.kind, e.ts_ms, line);
             }
             Err(reason) => skips.row(reason, &events_path, line),
         }
         Ok(())
     })?;
 
-    let seqs = builder.finish(false, pinned, &mut skips);
+    let seqs = builder.finish(false, pinned, &events_path, &mut skips);
     seqs.require_users(&events_path)?;
     let items = seqs
         .kept_items

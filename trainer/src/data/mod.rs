@@ -195,8 +195,16 @@ struct SequenceBuilder {
     user_ids: Vec<String>,
     item_index: HashMap<String, u32>,
     item_ids: Vec<String>,
-    /// Per user, (timestamp in ms, interaction) in file order.
-    events: Vec<Vec<(i64, Interaction)>>,
+    /// Per user, the events in file order.
+    events: Vec<Vec<Pending>>,
+}
+
+/// An interaction with its full-resolution time and the line it came from.
+#[derive(Debug)]
+struct Pending {
+    ts_ms: i64,
+    line: u64,
+    interaction: Interaction,
 }
 
 /// Sequences with a compact catalog: only items that occur (or were pinned) keep an index.
@@ -228,8 +236,9 @@ impl SequenceBuilder {
         self.item_index.contains_key(id)
     }
 
-    /// Records that `user` did `kind` to the interned item `item` at `ts_ms` (epoch ms).
-    fn push(&mut self, user: &str, item: u32, kind: EventKind, ts_ms: i64) {
+    /// Records that `user` did `kind` to the interned item `item` at `ts_ms` (epoch ms), as
+    /// read from line `line`.
+    fn push(&mut self, user: &str, item: u32, kind: EventKind, ts_ms: i64, line: u64) {
         let u = match self.user_index.get(user) {
             Some(&u) => u,
             None => {
@@ -241,26 +250,37 @@ impl SequenceBuilder {
             }
         };
         let ts = ts_ms.div_euclid(1000);
-        self.events[u as usize].push((ts_ms, Interaction { item, kind, ts }));
+        let interaction = Interaction { item, kind, ts };
+        self.events[u as usize].push(Pending {
+            ts_ms,
+            line,
+            interaction,
+        });
     }
 
     /// Sorts each user's events by time (stably), optionally collapses consecutive repeats of
     /// an item, drops users with fewer than [`MIN_EVENTS`] events and renumbers the items that
     /// remain, keeping their relative order. The first `pinned` items (a catalog file's) stay
-    /// even without events.
-    fn finish(self, collapse_repeats: bool, pinned: usize, skips: &mut Skips) -> Sequences {
+    /// even without events. `source` is the file the events came from (for skip examples).
+    fn finish(
+        self,
+        collapse_repeats: bool,
+        pinned: usize,
+        source: &Path,
+        skips: &mut Skips,
+    ) -> Sequences {
         let mut users = Vec::new();
         let mut sequences = Vec::new();
         let mut used = vec![false; self.item_ids.len()];
         used.iter_mut().take(pinned).for_each(|u| *u = true);
         for (user, mut events) in self.user_ids.into_iter().zip(self.events) {
-            events.sort_by_key(|&(ts_ms, _)| ts_ms);
-            let mut seq: Vec<Interaction> = events.into_iter().map(|(_, e)| e).collect();
-            if collapse_repeats {
-                let before = seq.len();
-                seq.dedup_by_key(|e| e.item);
-                for _ in seq.len()..before {
-                    skips.add("consecutive repeat", || format!("user {user}"));
+            events.sort_by_key(|p| p.ts_ms);
+            let mut seq: Vec<Interaction> = Vec::with_capacity(events.len());
+            for p in events {
+                if collapse_repeats && seq.last().is_some_and(|e| e.item == p.interaction.item) {
+                    skips.row("consecutive repeat", source, p.line);
+                } else {
+                    seq.push(p.interaction);
                 }
             }
             if seq.len() < MIN_EVENTS {
@@ -472,19 +492,21 @@ mod tests {
             (1, 70),
             (4, 80),
         ] {
-            b.push("u1", ids[item], EventKind::Purchase, ts);
+            b.push("u1", ids[item], EventKind::Purchase, ts, ts as u64);
         }
         for item in [5, 5, 5] {
-            b.push("u2", ids[item], EventKind::Purchase, 0);
+            b.push("u2", ids[item], EventKind::Purchase, 0, 1);
         }
         let mut skips = Skips::default();
-        let s = b.finish(true, 0, &mut skips);
+        let s = b.finish(true, 0, Path::new("f"), &mut skips);
         assert_eq!(s.users, ["u1"]);
         // f (only u2's) is dropped from the catalog; the rest keep their order.
         assert_eq!(s.kept_items, [0, 1, 2, 3, 4]);
         let order: Vec<u32> = s.sequences[0].iter().map(|e| e.item).collect();
         assert_eq!(order, [0, 2, 3, 1, 4]);
         assert_eq!(skips.counts["consecutive repeat"], 2 + 2);
+        // The first repeat seen: u1's b at 60 ms (here the "line" is the timestamp).
+        assert_eq!(skips.first["consecutive repeat"], "f:60");
         assert_eq!(skips.counts["user with < 5 events"], 1);
         assert_eq!(skips.first["user with < 5 events"], "user u2");
     }

@@ -129,10 +129,11 @@ pub(super) fn load(path: &Path) -> Result<(Dataset, SkipExamples), DataError> {
             item,
             EventKind::Purchase,
             parsed.ts * 1000,
+            line,
         );
     }
 
-    let seqs = builder.finish(true, 0, &mut skips);
+    let seqs = builder.finish(true, 0, path, &mut skips);
     seqs.require_users(path)?;
     let items = seqs
         .kept_items
@@ -346,6 +347,7 @@ mod tests {
         assert_eq!(first["non-product code"], at(8));
         // The repeated lantern line, and 84879 bought twice in a row.
         assert_eq!(ds.skipped["consecutive repeat"], 2);
+        assert_eq!(first["consecutive repeat"], at(4));
 
         assert_eq!(ds.users, ["17850"]);
         let ids: Vec<&str> = ds.sequences[0]

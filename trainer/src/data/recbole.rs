@@ -61,7 +61,7 @@ pub(super) fn load(path: &Path) -> Result<(Dataset, SkipExamples), DataError> {
             }
         };
         let item = builder.item(item);
-        builder.push(user, item, EventKind::View, ts_ms);
+        builder.push(user, item, EventKind::View, ts_ms, line);
         Ok(())
     })?;
 
@@ -69,7 +69,7 @@ pub(super) fn load(path: &Path) -> Result<(Dataset, SkipExamples), DataError> {
         Some(p) => read_items(p, &mut skips)?,
         None => HashMap::new(),
     };
-    let seqs = builder.finish(false, 0, &mut skips);
+    let seqs = builder.finish(false, 0, &inter_path, &mut skips);
     seqs.require_users(&inter_path)?;
     let items = seqs
         .kept_items
@@ -108,6 +108,13 @@ fn find_inter(path: &Path) -> Result<(String, PathBuf), DataError> {
         path: path.to_owned(),
         what,
     };
+    if !path.exists() {
+        let source = std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or directory");
+        return Err(DataError::Io {
+            path: path.to_owned(),
+            source,
+        });
+    }
     let inter = if path.is_dir() {
         let entries = std::fs::read_dir(path).map_err(|source| DataError::Io {
             path: path.to_owned(),

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# `make bench`: trains on ml-100k with the default settings and prints the wall time, the peak
+# memory and the test metrics of tastebud against the baselines (from metrics.json).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+out="$root/.cache/bench/ml-100k"
+mkdir -p "$out"
+cargo build --release -q -p tastebud-train
+/usr/bin/time -f "%e %M" -o "$out/time.txt" \
+  target/release/tastebud-train fit --format recbole --data .cache/ml-100k --out "$out" > "$out/log.txt"
+read -r seconds kb < "$out/time.txt"
+python3 - "$out/metrics.json" "$seconds" "$kb" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+seconds, kb = float(sys.argv[2]), int(sys.argv[3])
+print(f"ml-100k fit: {seconds:.0f} s wall (bar: < 180 s), peak memory {kb/1024:.0f} MiB, {m['params']} parameters")
+best = max(m["models"][b]["ndcg@10"] for b in ("pop", "itemknn", "markov"))
+for name, v in m["models"].items():
+    print(f"  {name:<22} ndcg@10 {v['ndcg@10']:.4f}  hr@10 {v['hr@10']:.4f}  mrr@10 {v['mrr@10']:.4f}")
+print(f"tastebud / best baseline (ndcg@10): {m['models']['tastebud']['ndcg@10'] / best:.2f}x (bar: >= 1.20x)")
+PY
+if [[ -f model/metrics.json ]]; then
+  python3 - model/metrics.json <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+best = max(m["models"][b]["ndcg@10"] for b in ("pop", "itemknn", "markov"))
+print(f"default model (Online Retail, from `make model`): trained in {m['train_seconds']:.0f} s; "
+      f"ndcg@10 {m['models']['tastebud']['ndcg@10']:.4f} = {m['models']['tastebud']['ndcg@10'] / best:.3f}x best baseline (bar: >= 1.03x)")
+PY
+fi

@@ -1,0 +1,181 @@
+//! The model file and the encoders: the committed default model loads and fits this build,
+//! bad bytes are refused cleanly, and vectors behave as the ranker needs.
+
+mod common;
+
+use tastebud::model::{ModelFile, FORMAT_VERSION};
+use tastebud::{Error, Item, Model};
+
+const MODEL_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/model");
+
+fn read(name: &str) -> Vec<u8> {
+    std::fs::read(format!("{MODEL_DIR}/{name}")).unwrap()
+}
+
+#[test]
+fn committed_model_matches_this_build() {
+    let bytes = read("model.safetensors");
+    assert!(
+        bytes.len() <= 1 << 20,
+        "default model is {} bytes; the budget is 1 MiB",
+        bytes.len()
+    );
+    let file = ModelFile::read(&bytes).unwrap();
+    let manifest: serde_json::Value = serde_json::from_slice(&read("manifest.json")).unwrap();
+    assert_eq!(manifest["format_version"], FORMAT_VERSION);
+    assert_eq!(
+        manifest["config"],
+        serde_json::to_value(&file.config).unwrap()
+    );
+    let params: usize = file.tensors.values().map(|t| t.elem_count()).sum();
+    assert_eq!(manifest["params"], params);
+    assert_eq!(manifest["transition_pairs"], file.transitions.len());
+    assert!(manifest["data"]["provenance"]["license"]
+        .as_str()
+        .unwrap()
+        .contains("CC BY 4.0"));
+}
+
+/// The shipped model keeps the bar it was trained to: ≥ 1.03× the best baseline's NDCG@10 on
+/// Online Retail (full ranking, leave-one-out), as the trainer measured it.
+#[test]
+fn committed_model_beats_the_baselines() {
+    let metrics: serde_json::Value = serde_json::from_slice(&read("metrics.json")).unwrap();
+    let ndcg = |m: &str| metrics["models"][m]["ndcg@10"].as_f64().unwrap();
+    let best = ["pop", "itemknn", "markov"]
+        .map(ndcg)
+        .into_iter()
+        .fold(0.0, f64::max);
+    assert!(
+        ndcg("tastebud") >= 1.03 * best,
+        "{} vs best baseline {best}",
+        ndcg("tastebud")
+    );
+}
+
+#[test]
+fn bad_bytes_are_bad_model_errors() {
+    let bytes = read("model.safetensors");
+    let mut cases: Vec<Vec<u8>> = vec![Vec::new(), b"not a model".to_vec(), vec![0xff; 4096]];
+    cases.extend((1..40).map(|i| bytes[..bytes.len() * i / 40].to_vec()));
+    for case in cases {
+        match Model::from_bytes(&case) {
+            Err(Error::BadModel(_)) => {}
+            Err(e) => panic!("{} bytes: expected bad_model, got {e}", case.len()),
+            Ok(_) => panic!("{} bytes of garbage loaded as a model", case.len()),
+        }
+    }
+}
+
+fn safetensors_with(meta: &[(&str, &str)]) -> Vec<u8> {
+    let data = [0u8; 4];
+    let view =
+        safetensors::tensor::TensorView::new(safetensors::Dtype::F32, vec![1], &data).unwrap();
+    let meta = meta
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    safetensors::serialize([("x", view)], Some(meta)).unwrap()
+}
+
+#[test]
+fn foreign_safetensors_and_other_versions_are_refused() {
+    let message = |bytes: &[u8]| match Model::from_bytes(bytes) {
+        Err(Error::BadModel(m)) => m,
+        other => panic!("expected bad_model, got {other:?}"),
+    };
+    assert!(message(&safetensors_with(&[])).contains("not a tastebud model"));
+    let future = safetensors_with(&[("format", "tastebud-model"), ("version", "9")]);
+    assert!(
+        message(&future).contains("version 9"),
+        "{}",
+        message(&future)
+    );
+
+    // A config that does not fit the weights is refused, not half-loaded.
+    let file = ModelFile::read(&read("model.safetensors")).unwrap();
+    let weights: Vec<_> = file.tensors.into_iter().collect();
+    let mut config = file.config.clone();
+    config.dim += 1;
+    let misfit = ModelFile::write(&config, &weights, &file.transitions, true).unwrap();
+    assert!(
+        message(&misfit).contains("do not fit"),
+        "{}",
+        message(&misfit)
+    );
+}
+
+#[test]
+fn write_then_read_gives_the_same_model() {
+    let file = ModelFile::read(&read("model.safetensors")).unwrap();
+    let weights: Vec<_> = file.tensors.clone().into_iter().collect();
+    let again = ModelFile::read(
+        &ModelFile::write(&file.config, &weights, &file.transitions, false).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(again.config, file.config);
+    assert_eq!(again.transitions, file.transitions);
+    for (name, t) in &file.tensors {
+        let a = t.flatten_all().unwrap().to_vec1::<f32>().unwrap();
+        let b = again.tensors[name]
+            .flatten_all()
+            .unwrap()
+            .to_vec1::<f32>()
+            .unwrap();
+        assert_eq!(a, b, "{name}");
+    }
+}
+
+fn cosine(model: &Model, a: &str, b: &str) -> f32 {
+    let items = [
+        Item {
+            title: Some(a.into()),
+            ..Item::new("new-a")
+        },
+        Item {
+            title: Some(b.into()),
+            ..Item::new("new-b")
+        },
+    ];
+    let v = model
+        .encode_items(&items, false)
+        .unwrap()
+        .to_vec2::<f32>()
+        .unwrap();
+    v[0].iter().zip(&v[1]).map(|(x, y)| x * y).sum()
+}
+
+/// Items never seen in training get vectors from their words: two candle holders are closer
+/// to each other than a candle holder is to a lunch bag.
+#[test]
+fn unseen_items_land_near_similar_ones() {
+    let model = common::default_model();
+    let holders = cosine(
+        &model,
+        "PINK HEART GLASS T-LIGHT HOLDER",
+        "SILVER STAR T-LIGHT HOLDER",
+    );
+    let apart = cosine(
+        &model,
+        "PINK HEART GLASS T-LIGHT HOLDER",
+        "LUNCH BAG SPACEBOY DESIGN",
+    );
+    assert!(
+        holders > apart + 0.1,
+        "holders {holders} vs holder/bag {apart}"
+    );
+}
+
+#[test]
+fn item_vectors_are_unit_length() {
+    let model = common::default_model();
+    let v = model
+        .encode_items(&common::catalog(), true)
+        .unwrap()
+        .to_vec2::<f32>()
+        .unwrap();
+    for row in v {
+        let norm: f32 = row.iter().map(|x| x * x).sum::<f32>().sqrt();
+        assert!((norm - 1.0).abs() < 1e-4, "{norm}");
+    }
+}

@@ -1,0 +1,267 @@
+//! What a shopper and a page notice about the ranking: it follows what they look at, answers
+//! searches, respects the server's order when asked, excludes, diversifies, explains, and
+//! refuses bad input without changing anything.
+
+mod common;
+
+use common::{catalog, default_model, kind_of};
+use tastebud::{Error, Event, EventKind, Item, Profile, RankOptions, Ranker, Reason};
+
+const T0: i64 = 1_700_000_000_000;
+
+fn top_kinds(
+    ranker: &mut Ranker,
+    profile: &Profile,
+    options: &RankOptions,
+    k: usize,
+) -> Vec<String> {
+    let ranked = ranker
+        .rank(
+            profile,
+            &catalog(),
+            &RankOptions {
+                k: Some(k),
+                ..options.clone()
+            },
+            T0 + 600_000,
+        )
+        .unwrap();
+    ranked.iter().map(|r| kind_of(&r.id).to_string()).collect()
+}
+
+fn count(kinds: &[String], kind: &str) -> usize {
+    kinds.iter().filter(|k| *k == kind).count()
+}
+
+/// A shopper who opens and dwells on candle holders.
+fn holder_fan() -> Profile {
+    let mut p = Profile::default();
+    let holders: Vec<Item> = catalog()
+        .into_iter()
+        .filter(|i| kind_of(&i.id) == "holder")
+        .take(3)
+        .collect();
+    for (n, item) in holders.into_iter().enumerate() {
+        let ts = T0 + n as i64 * 60_000;
+        p.record(Event::item(EventKind::View, item.clone(), ts))
+            .unwrap();
+        p.record(Event::Item {
+            kind: EventKind::Dwell,
+            item,
+            ts_ms: ts + 30_000,
+            dwell_ms: 30_000,
+        })
+        .unwrap();
+    }
+    p
+}
+
+#[test]
+fn with_no_history_the_incoming_order_stands() {
+    let mut ranker = Ranker::new(default_model());
+    let ranked = ranker
+        .rank(&Profile::default(), &catalog(), &RankOptions::default(), T0)
+        .unwrap();
+    let ids: Vec<String> = ranked.iter().map(|r| r.id.clone()).collect();
+    let incoming: Vec<String> = catalog().into_iter().map(|i| i.id).collect();
+    assert_eq!(ids, incoming);
+    assert!(ranked.iter().all(|r| r.reasons.is_empty()));
+}
+
+#[test]
+fn viewing_candle_holders_brings_more_of_them_to_the_top() {
+    let mut ranker = Ranker::new(default_model());
+    let before = count(
+        &top_kinds(&mut ranker, &Profile::default(), &RankOptions::default(), 6),
+        "holder",
+    );
+    let after = count(
+        &top_kinds(&mut ranker, &holder_fan(), &RankOptions::default(), 6),
+        "holder",
+    );
+    assert!(
+        after >= before + 3,
+        "holders in the top 6: {before} before, {after} after"
+    );
+}
+
+#[test]
+fn recommended_holders_say_why() {
+    let mut ranker = Ranker::new(default_model());
+    let ranked = ranker
+        .rank(
+            &holder_fan(),
+            &catalog(),
+            &RankOptions {
+                k: Some(5),
+                ..Default::default()
+            },
+            T0 + 600_000,
+        )
+        .unwrap();
+    let unseen_holder = ranked.iter().find(|r| {
+        kind_of(&r.id) == "holder"
+            && !["t-holder-0", "t-holder-1", "t-holder-2"].contains(&r.id.as_str())
+    });
+    let reasons = &unseen_holder
+        .expect("an unseen holder in the top 5")
+        .reasons;
+    assert!(
+        reasons.iter().any(|r| matches!(r, Reason::SimilarTo { text, .. } if text.contains("T-LIGHT HOLDER"))
+            || matches!(r, Reason::Interest { label, .. } if label == "holder" || label == "light")),
+        "{reasons:?}"
+    );
+}
+
+#[test]
+fn a_search_puts_matching_items_first() {
+    let mut ranker = Ranker::new(default_model());
+    let options = RankOptions {
+        query: Some("cake tin".into()),
+        ..Default::default()
+    };
+    let kinds = top_kinds(&mut ranker, &holder_fan(), &options, 6);
+    assert_eq!(count(&kinds, "tin"), 6, "{kinds:?}");
+}
+
+#[test]
+fn keep_order_weight_one_keeps_the_server_order() {
+    let mut ranker = Ranker::new(default_model());
+    let options = RankOptions {
+        keep_order_weight: 1.0,
+        ..Default::default()
+    };
+    let ranked = ranker
+        .rank(&holder_fan(), &catalog(), &options, T0)
+        .unwrap();
+    let incoming: Vec<String> = catalog().into_iter().map(|i| i.id).collect();
+    assert_eq!(
+        ranked.into_iter().map(|r| r.id).collect::<Vec<_>>(),
+        incoming
+    );
+}
+
+#[test]
+fn exclusions_are_never_returned() {
+    let mut ranker = Ranker::new(default_model());
+    let mut profile = holder_fan();
+    let bought = catalog()
+        .into_iter()
+        .find(|i| i.id == "t-holder-3")
+        .unwrap();
+    profile
+        .record(Event::item(EventKind::Purchase, bought, T0 + 300_000))
+        .unwrap();
+    let options = RankOptions {
+        exclude: vec!["t-holder-4".into()],
+        exclude_purchased: true,
+        ..Default::default()
+    };
+    let ranked = ranker
+        .rank(&profile, &catalog(), &options, T0 + 600_000)
+        .unwrap();
+    assert_eq!(ranked.len(), catalog().len() - 2);
+    assert!(ranked
+        .iter()
+        .all(|r| r.id != "t-holder-3" && r.id != "t-holder-4"));
+}
+
+#[test]
+fn diversity_spreads_the_top_across_kinds() {
+    let mut ranker = Ranker::new(default_model());
+    let distinct = |kinds: Vec<String>| {
+        let mut k = kinds;
+        k.sort();
+        k.dedup();
+        k.len()
+    };
+    let focused = distinct(top_kinds(
+        &mut ranker,
+        &holder_fan(),
+        &RankOptions::default(),
+        4,
+    ));
+    let varied = distinct(top_kinds(
+        &mut ranker,
+        &holder_fan(),
+        &RankOptions {
+            diversity: 0.8,
+            ..Default::default()
+        },
+        4,
+    ));
+    assert!(
+        varied > focused,
+        "kinds in the top 4: {focused} without diversity, {varied} with"
+    );
+}
+
+#[test]
+fn items_passed_over_drop() {
+    let mut ranker = Ranker::new(default_model());
+    let mut profile = holder_fan();
+    let rank_of = |ranker: &mut Ranker, p: &Profile| {
+        let ranked = ranker
+            .rank(p, &catalog(), &RankOptions::default(), T0 + 600_000)
+            .unwrap();
+        ranked.iter().position(|r| r.id == "t-holder-5").unwrap()
+    };
+    let before = rank_of(&mut ranker, &profile);
+    let shown = catalog()
+        .into_iter()
+        .find(|i| i.id == "t-holder-5")
+        .unwrap();
+    for n in 0..3 {
+        profile
+            .record(Event::item(
+                EventKind::Impression,
+                shown.clone(),
+                T0 + 400_000 + n,
+            ))
+            .unwrap();
+    }
+    assert!(rank_of(&mut ranker, &profile) > before);
+}
+
+#[test]
+fn bad_input_is_an_error_and_changes_nothing() {
+    let mut ranker = Ranker::new(default_model());
+    let profile = holder_fan();
+    let saved = profile.to_bytes();
+    let bad_options = [
+        RankOptions {
+            diversity: 2.0,
+            ..Default::default()
+        },
+        RankOptions {
+            keep_order_weight: -0.1,
+            ..Default::default()
+        },
+        RankOptions {
+            k: Some(0),
+            ..Default::default()
+        },
+    ];
+    for options in bad_options {
+        assert!(matches!(
+            ranker.rank(&profile, &catalog(), &options, T0),
+            Err(Error::InvalidOptions(_))
+        ));
+    }
+    let mut candidates = catalog();
+    candidates[3].price = Some(f32::NAN);
+    assert!(matches!(
+        ranker.rank(&profile, &candidates, &RankOptions::default(), T0),
+        Err(Error::InvalidItem(_))
+    ));
+    candidates[3] = Item::new("");
+    assert!(matches!(
+        ranker.rank(&profile, &candidates, &RankOptions::default(), T0),
+        Err(Error::InvalidItem(_))
+    ));
+    assert_eq!(profile.to_bytes(), saved);
+    assert!(ranker
+        .rank(&profile, &[], &RankOptions::default(), T0)
+        .unwrap()
+        .is_empty());
+}
