@@ -4,6 +4,8 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
+# GNU time reports peak memory; not every machine has it.
+[[ -x /usr/bin/time ]] || { apt-get update -qq && apt-get install -y -qq time; }
 out="$root/.cache/bench/ml-100k"
 mkdir -p "$out"
 cargo build --release -q -p tastebud-train

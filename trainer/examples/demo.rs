@@ -21,7 +21,8 @@ fn main() -> Result<(), Box<dyn Error>> {
         args.next()
             .unwrap_or_else(|| "data/online-retail/online_retail.csv.gz".into()),
     );
-    let customer = args.next().unwrap_or_else(|| "14911".into());
+    // The first customer in the file.
+    let customer = args.next().unwrap_or_else(|| "17850".into());
 
     let bytes = std::fs::read(&model_path)
         .map_err(|e| format!("{}: {e} (run `make model`)", model_path.display()))?;
@@ -33,6 +34,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         .position(|u| *u == customer)
         .ok_or(format!("no customer {customer} in the data"))?;
     let sequence = &ds.sequences[user];
+    // Every sequence has at least five purchases (the loader drops shorter ones).
     let (history, next) = sequence.split_at(sequence.len() - 1);
     let replay = &history[history.len().saturating_sub(12)..];
 
@@ -45,9 +47,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         let item = ds.items[x.item as usize].clone();
         let ts_ms = x.ts * 1000;
         println!(
-            "  {}  {:<8} {}",
-            ts_ms,
-            "view+buy",
+            "  viewed, then bought {}",
             item.title.as_deref().unwrap_or(&item.id)
         );
         profile.record(Event::item(EventKind::View, item.clone(), ts_ms - 60_000))?;

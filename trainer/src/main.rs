@@ -73,7 +73,7 @@ struct FitArgs {
     /// Most training epochs (early stopping usually ends sooner).
     #[arg(long, default_value_t = FitOptions::default().epochs)]
     epochs: usize,
-    /// Epochs without a better validation NDCG@10 before stopping.
+    /// Epochs without progress (a validation NDCG@10 2% above the best so far) before stopping.
     #[arg(long, default_value_t = FitOptions::default().patience)]
     patience: usize,
     /// Mask items already in the user's history when ranking (default: per format).
