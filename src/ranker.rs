@@ -182,40 +182,38 @@ impl<B: SimilarityBackend> Ranker<B> {
     pub fn vectors(&mut self, items: &[Item]) -> Result<Vec<f32>> {
         let dim = self.model.config.dim;
         let keys: Vec<u64> = items.iter().map(content_key).collect();
-        let missing: Vec<Item> = {
-            let mut seen = HashSet::new();
-            items
-                .iter()
-                .zip(&keys)
-                .filter(|(_, k)| !self.cache.contains_key(k) && seen.insert(**k))
-                .map(|(i, _)| i.clone())
-                .collect()
+        let mut seen = HashSet::new();
+        let uncached = |cache: &HashMap<u64, Vec<f32>>, seen: &mut HashSet<u64>| {
+            let new: Vec<usize> = (0..items.len())
+                .filter(|&i| !cache.contains_key(&keys[i]) && seen.insert(keys[i]))
+                .collect();
+            seen.clear();
+            new
         };
+        let mut missing = uncached(&self.cache, &mut seen);
+        // A full cache starts over, before encoding, so that this request's items all fit.
+        if self.cache.len() + missing.len() > CACHE_ITEMS {
+            self.cache.clear();
+            missing = uncached(&self.cache, &mut seen);
+        }
         if !missing.is_empty() {
+            let batch: Vec<Item> = missing.iter().map(|&i| items[i].clone()).collect();
             let encoded = self
                 .model
-                .encode_items(&missing, true)?
+                .encode_items(&batch, true)?
                 .flatten_all()?
                 .to_vec1::<f32>()?;
-            if self.cache.len() + missing.len() > CACHE_ITEMS {
-                self.cache.clear();
-            }
-            for (item, v) in missing.iter().zip(encoded.chunks_exact(dim)) {
-                self.cache.insert(content_key(item), v.to_vec());
+            for (&i, v) in missing.iter().zip(encoded.chunks_exact(dim)) {
+                self.cache.insert(keys[i], v.to_vec());
             }
         }
         let mut out = Vec::with_capacity(items.len() * dim);
-        for (item, k) in items.iter().zip(&keys) {
-            match self.cache.get(k) {
-                Some(v) => out.extend_from_slice(v),
-                // Only when the cache was just cleared and is smaller than this request.
-                None => out.extend(
-                    self.model
-                        .encode_items(std::slice::from_ref(item), true)?
-                        .flatten_all()?
-                        .to_vec1::<f32>()?,
-                ),
-            }
+        for k in &keys {
+            // Every key was cached above; a miss would be a bug, reported as an internal error.
+            let v = self.cache.get(k).ok_or_else(|| {
+                candle_core::Error::Msg("item vector missing from the cache".into())
+            })?;
+            out.extend_from_slice(v);
         }
         Ok(out)
     }

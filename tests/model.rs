@@ -21,6 +21,10 @@ fn committed_model_matches_this_build() {
         bytes.len()
     );
     let file = ModelFile::read(&bytes).unwrap();
+    // Written again by this build, the model is the same bytes: the format is stable and
+    // `make model` can reproduce the file exactly.
+    let weights: Vec<_> = file.tensors.clone().into_iter().collect();
+    assert!(ModelFile::write(&file.config, &weights, &file.transitions, true).unwrap() == bytes);
     let manifest: serde_json::Value = serde_json::from_slice(&read("manifest.json")).unwrap();
     assert_eq!(manifest["format_version"], FORMAT_VERSION);
     assert_eq!(
@@ -85,7 +89,10 @@ fn foreign_safetensors_and_other_versions_are_refused() {
         other => panic!("expected bad_model, got {other:?}"),
     };
     assert!(message(&safetensors_with(&[])).contains("not a tastebud model"));
-    let future = safetensors_with(&[("format", "tastebud-model"), ("version", "9")]);
+    let future = safetensors_with(&[(
+        "tastebud",
+        r#"{"format":"tastebud-model","version":9,"config":{}}"#,
+    )]);
     assert!(
         message(&future).contains("version 9"),
         "{}",

@@ -1,4 +1,4 @@
-//! The model file: safetensors with the config in its metadata. Weights are stored as f16 or
+//! The model file: safetensors with the format, version and config in its metadata. Weights are stored as f16 or
 //! f32 and read back as f32; the transition table is stored as integer arrays (u64 keys, u16 or
 //! u32 successor indices, u8 counts) to stay small.
 
@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use candle_core::{DType, Device, Tensor};
 use safetensors::tensor::{Dtype, TensorView};
 use safetensors::SafeTensors;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::model::{ModelConfig, Transitions};
@@ -14,12 +15,21 @@ use crate::model::{ModelConfig, Transitions};
 /// Version of the model file layout this build reads and writes.
 pub const FORMAT_VERSION: u32 = 1;
 const FORMAT_NAME: &str = "tastebud-model";
+const METADATA_KEY: &str = "tastebud";
 const TRANSITIONS: [&str; 4] = [
     "transitions.keys",
     "transitions.offsets",
     "transitions.successors",
     "transitions.counts",
 ];
+
+/// What the model file's metadata holds under [`METADATA_KEY`].
+#[derive(Serialize, Deserialize)]
+struct Header {
+    format: String,
+    version: u32,
+    config: serde_json::Value,
+}
 
 /// The decoded contents of a model file.
 #[derive(Debug)]
@@ -39,22 +49,21 @@ impl ModelFile {
         let bad = |what: String| Error::BadModel(what);
         let (_, meta) = SafeTensors::read_metadata(bytes)
             .map_err(|e| bad(format!("not a safetensors file ({e})")))?;
-        let meta = meta.metadata().clone().unwrap_or_default();
-        if meta.get("format").map(String::as_str) != Some(FORMAT_NAME) {
-            return Err(bad("safetensors file is not a tastebud model".into()));
-        }
-        let version: u32 = meta
-            .get("version")
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0);
-        if version != FORMAT_VERSION {
+        let header: Header = meta
+            .metadata()
+            .as_ref()
+            .and_then(|m| m.get(METADATA_KEY))
+            .and_then(|h| serde_json::from_str(h).ok())
+            .filter(|h: &Header| h.format == FORMAT_NAME)
+            .ok_or_else(|| bad("safetensors file is not a tastebud model".into()))?;
+        if header.version != FORMAT_VERSION {
             return Err(bad(format!(
-                "model format version {version}; this build reads version {FORMAT_VERSION}"
+                "model format version {}; this build reads version {FORMAT_VERSION}",
+                header.version
             )));
         }
-        let config: ModelConfig =
-            serde_json::from_str(meta.get("config").map_or("", String::as_str))
-                .map_err(|e| bad(format!("model config is unreadable: {e}")))?;
+        let config: ModelConfig = serde_json::from_value(header.config)
+            .map_err(|e| bad(format!("model config is unreadable: {e}")))?;
         let st =
             SafeTensors::deserialize(bytes).map_err(|e| bad(format!("corrupt tensors ({e})")))?;
         let mut tensors = HashMap::new();
@@ -168,13 +177,17 @@ impl ModelFile {
             })
             .collect::<Result<Vec<_>, safetensors::SafeTensorError>>()
             .map_err(|e| Error::BadModel(format!("cannot encode tensors: {e}")))?;
-        let config_json = serde_json::to_string(config)
+        // One metadata key: safetensors writes its metadata map in hash order, so several
+        // keys would make the same model serialize to different bytes.
+        let header = Header {
+            format: FORMAT_NAME.to_string(),
+            version: FORMAT_VERSION,
+            config: serde_json::to_value(config)
+                .map_err(|e| Error::BadModel(format!("cannot encode config: {e}")))?,
+        };
+        let header = serde_json::to_string(&header)
             .map_err(|e| Error::BadModel(format!("cannot encode config: {e}")))?;
-        let meta = HashMap::from([
-            ("format".to_string(), FORMAT_NAME.to_string()),
-            ("version".to_string(), FORMAT_VERSION.to_string()),
-            ("config".to_string(), config_json),
-        ]);
+        let meta = HashMap::from([(METADATA_KEY.to_string(), header)]);
         safetensors::serialize(views, Some(meta))
             .map_err(|e| Error::BadModel(format!("cannot encode model: {e}")))
     }
