@@ -213,7 +213,7 @@ pub fn fit(
             ds,
             Stage::Valid,
             mask_history,
-            &ModelScorer::new(&model, ds, &keys, &catalog, true, None)?,
+            &ModelScorer::new(&model, ds, &keys, &catalog, true, true)?,
         );
         let log = EpochLog {
             epoch,
@@ -253,7 +253,7 @@ pub fn fit(
                          repeat: f32|
      -> candle_core::Result<f64> {
         model.config.blend = Blend { transition, repeat };
-        let scorer = ModelScorer::new(model, ds, &keys, &catalog, true, None)?;
+        let scorer = ModelScorer::new(model, ds, &keys, &catalog, true, true)?;
         let ndcg = evaluate(ds, Stage::Valid, mask_history, &scorer).ndcg_10;
         println!("blend transition {transition:.1} repeat {repeat:.1}: valid ndcg@10 {ndcg:.4}");
         blend_search.push(((transition, repeat), ndcg));
@@ -308,14 +308,14 @@ pub struct ModelScorer<'a> {
 
 impl<'a> ModelScorer<'a> {
     /// Precomputes the catalog's vectors (`use_ids: false` for the content-only model);
-    /// `blend` overrides the model's blend (e.g. none, for the encoder alone).
+    /// `use_blend: false` scores with the encoder alone.
     pub fn new(
         model: &'a Model,
         ds: &Dataset,
         keys: &'a [u64],
         catalog: &FeatureBatch,
         use_ids: bool,
-        blend: Option<bool>,
+        use_blend: bool,
     ) -> candle_core::Result<Self> {
         let ids = if use_ids { IdPart::Use } else { IdPart::Skip };
         let vectors = model.items.encode(catalog, ids)?;
@@ -328,7 +328,7 @@ impl<'a> ModelScorer<'a> {
             keys,
             key_items,
             vectors,
-            use_blend: blend.unwrap_or(true),
+            use_blend,
         })
     }
 

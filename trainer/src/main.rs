@@ -209,8 +209,7 @@ fn run_fit(args: &FitArgs) -> Result<(), String> {
     let catalog =
         FeatureBatch::new(&model.features(&ds.items), model.device()).map_err(|e| e.to_string())?;
     let scorer = |use_ids, blend| {
-        ModelScorer::new(model, &ds, &keys, &catalog, use_ids, Some(blend))
-            .map_err(|e| e.to_string())
+        ModelScorer::new(model, &ds, &keys, &catalog, use_ids, blend).map_err(|e| e.to_string())
     };
     models.insert(
         0,
