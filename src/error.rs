@@ -22,6 +22,9 @@ pub enum Error {
     /// A tensor computation failed (a bug, or a model whose shapes do not fit its config).
     #[error("model computation failed: {0}")]
     Tensor(#[from] candle_core::Error),
+    /// A bug in tastebud; nothing was changed.
+    #[error("internal error: {0}")]
+    Internal(String),
 }
 
 impl Error {
@@ -33,7 +36,7 @@ impl Error {
             Error::InvalidOptions(_) => "invalid_options",
             Error::BadModel(_) => "bad_model",
             Error::CorruptProfile(_) => "corrupt_profile",
-            Error::Tensor(_) => "internal",
+            Error::Tensor(_) | Error::Internal(_) => "internal",
         }
     }
 }

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::item::{truncate, Item};
+use crate::item::{truncate, Item, MAX_INPUT_BYTES};
 
 /// Longest search query kept, in bytes.
 pub const MAX_QUERY_BYTES: usize = 256;
@@ -172,6 +172,12 @@ impl Event {
                     return Err(Error::InvalidEvent(
                         "a search event needs a non-empty query".into(),
                     ));
+                }
+                if query.len() > MAX_INPUT_BYTES {
+                    return Err(Error::InvalidEvent(format!(
+                        "the search query is {} bytes; the limit is {MAX_INPUT_BYTES}",
+                        query.len()
+                    )));
                 }
                 truncate(&mut query, MAX_QUERY_BYTES);
                 Ok(Event::Search { query, ts_ms })

@@ -12,6 +12,12 @@ pub const MAX_TITLE_BYTES: usize = 256;
 pub const MAX_LABEL_BYTES: usize = 64;
 /// Most tags an item keeps; further tags are dropped.
 pub const MAX_TAGS: usize = 8;
+/// Longest text, in bytes, accepted in any field or in a search query. Text up to this is cut
+/// to the field's bound; longer text is refused, since no product name is 16 KiB long and
+/// anything that is, is junk a page should hear about.
+pub const MAX_INPUT_BYTES: usize = 16 * 1024;
+/// Most tags accepted on an item; beyond [`MAX_TAGS`] and up to this they are dropped.
+pub const MAX_INPUT_TAGS: usize = 256;
 
 /// A product as the page describes it. Only `id` is required; every other field makes the
 /// item's vector better for items the model never saw in training.
@@ -56,6 +62,27 @@ impl Item {
             return Err(Error::InvalidItem(format!(
                 "item id is {} bytes long; the limit is {MAX_ID_BYTES}",
                 self.id.len()
+            )));
+        }
+        let texts = [&self.title, &self.category, &self.brand];
+        let longest = texts
+            .into_iter()
+            .flatten()
+            .chain(&self.tags)
+            .map(String::len)
+            .max()
+            .unwrap_or(0);
+        if longest > MAX_INPUT_BYTES {
+            return Err(Error::InvalidItem(format!(
+                "item {:?} has a text field of {longest} bytes; the limit is {MAX_INPUT_BYTES}",
+                self.id
+            )));
+        }
+        if self.tags.len() > MAX_INPUT_TAGS {
+            return Err(Error::InvalidItem(format!(
+                "item {:?} has {} tags; the limit is {MAX_INPUT_TAGS}",
+                self.id,
+                self.tags.len()
             )));
         }
         if let Some(p) = self.price {

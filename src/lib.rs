@@ -12,6 +12,7 @@ pub mod event;
 pub mod features;
 pub mod item;
 pub mod model;
+pub mod personalizer;
 pub mod profile;
 pub mod ranker;
 
@@ -19,6 +20,7 @@ pub use error::{Error, Result};
 pub use event::{Event, EventKind};
 pub use item::Item;
 pub use model::Model;
+pub use personalizer::{Explanation, Personalizer};
 pub use profile::{Profile, ProfileConfig, Summary};
 pub use ranker::{RankOptions, Ranked, Ranker, Reason};
 

@@ -210,9 +210,10 @@ impl<B: SimilarityBackend> Ranker<B> {
         let mut out = Vec::with_capacity(items.len() * dim);
         for k in &keys {
             // Every key was cached above; a miss would be a bug, reported as an internal error.
-            let v = self.cache.get(k).ok_or_else(|| {
-                candle_core::Error::Msg("item vector missing from the cache".into())
-            })?;
+            let v = self
+                .cache
+                .get(k)
+                .ok_or_else(|| Error::Internal("item vector missing from the cache".into()))?;
             out.extend_from_slice(v);
         }
         Ok(out)

@@ -457,10 +457,10 @@ fn configurations_out_of_range_are_refused() {
         let err = Profile::new(config.clone()).unwrap_err();
         assert_eq!(err.code(), "invalid_options", "{config:?}");
     }
-    let json = r#"{"recent_events": 20, "weights": {"purchase": 8}}"#;
+    let json = r#"{"recentEvents": 20, "weights": {"purchase": 8}}"#;
     let config: ProfileConfig = serde_json::from_str(json).unwrap();
     assert_eq!((config.recent_events, config.max_items), (20, 200));
-    assert!(serde_json::from_str::<ProfileConfig>(r#"{"recent_event": 20}"#).is_err());
+    assert!(serde_json::from_str::<ProfileConfig>(r#"{"recentEvent": 20}"#).is_err());
 }
 
 #[test]
@@ -696,7 +696,7 @@ fn bytes_with_a_valid_checksum_but_impossible_contents_are_rejected() {
     let body = &bytes[..bytes.len() - 4];
     // The payload starts with the configuration; its first field is `recent_events` (100).
     assert_eq!(body[6], 100);
-    for (recent_events, expected) in [(0, "recent_events"), (1, "capacity")] {
+    for (recent_events, expected) in [(0, "recentEvents"), (1, "capacity")] {
         let mut crafted = body.to_vec();
         crafted[6] = recent_events;
         let msg = corrupt_message(&with_crc(crafted));
@@ -713,15 +713,15 @@ fn bytes_with_a_valid_checksum_but_impossible_contents_are_rejected() {
 #[test]
 fn json_export_shows_what_is_stored() {
     let json: serde_json::Value = serde_json::from_str(&sample_profile().to_json()).unwrap();
-    assert_eq!(json["format_version"], 1);
-    assert_eq!(json["config"]["recent_events"], 100);
-    let events = json["recent_events"].as_array().unwrap();
+    assert_eq!(json["formatVersion"], 1);
+    assert_eq!(json["config"]["recentEvents"], 100);
+    let events = json["recentEvents"].as_array().unwrap();
     // The sample's impression is counted on its item, not stored as an event.
     assert_eq!(events.len(), 8);
     assert!(events.iter().all(|e| e["kind"] != "impression"));
     assert!(events
         .iter()
-        .any(|e| e["kind"] == "dwell" && e["dwell_ms"] == 45_000));
+        .any(|e| e["kind"] == "dwell" && e["dwellMs"] == 45_000));
     assert!(events
         .iter()
         .any(|e| e["kind"] == "search" && e["query"] == "soy candles"));
@@ -729,7 +729,7 @@ fn json_export_shows_what_is_stored() {
     assert_eq!(items[0]["item"]["title"], "Scented soy candle, vanilla");
     assert_eq!(items[0]["counts"]["purchase"], 1);
     assert_eq!(
-        json["recent_queries"],
+        json["recentQueries"],
         serde_json::json!(["soy candles", "mugs"])
     );
 }

@@ -346,6 +346,7 @@ fn check_query(query: &str) -> std::result::Result<(), String> {
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct JsonProfile<'a> {
     format_version: u16,
     config: &'a ProfileConfig,
@@ -355,6 +356,7 @@ struct JsonProfile<'a> {
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct JsonEvent<'a> {
     kind: EventKind,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -367,6 +369,7 @@ struct JsonEvent<'a> {
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct JsonItem<'a> {
     item: &'a Item,
     affinity: f32,

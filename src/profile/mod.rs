@@ -58,7 +58,7 @@ const MS_PER_DAY: f64 = 86_400_000.0;
 
 /// How a profile remembers: its capacities, how fast interest fades and what each event is worth.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
 pub struct ProfileConfig {
     /// Most recent events kept, searches included; older ones are dropped. 1 to
     /// [`MAX_RECENT_EVENTS`], default 100.
@@ -97,31 +97,31 @@ impl ProfileConfig {
         let bad = |msg: String| Err(Error::InvalidOptions(msg));
         if !(1..=MAX_RECENT_EVENTS).contains(&self.recent_events) {
             return bad(format!(
-                "recent_events must be 1 to {MAX_RECENT_EVENTS}, got {}",
+                "recentEvents must be 1 to {MAX_RECENT_EVENTS}, got {}",
                 self.recent_events
             ));
         }
         if self.max_items < self.recent_events || self.max_items > MAX_ITEMS {
             return bad(format!(
-                "max_items must be at least recent_events ({}) and at most {MAX_ITEMS}, got {}",
+                "maxItems must be at least recentEvents ({}) and at most {MAX_ITEMS}, got {}",
                 self.recent_events, self.max_items
             ));
         }
         if self.recent_queries > MAX_RECENT_QUERIES {
             return bad(format!(
-                "recent_queries must be at most {MAX_RECENT_QUERIES}, got {}",
+                "recentQueries must be at most {MAX_RECENT_QUERIES}, got {}",
                 self.recent_queries
             ));
         }
         if !(1..=MAX_INTERESTS).contains(&self.max_interests) {
             return bad(format!(
-                "max_interests must be 1 to {MAX_INTERESTS}, got {}",
+                "maxInterests must be 1 to {MAX_INTERESTS}, got {}",
                 self.max_interests
             ));
         }
         if !(self.half_life_days.is_finite() && self.half_life_days > 0.0) {
             return bad(format!(
-                "half_life_days must be a finite number > 0, got {}",
+                "halfLifeDays must be a finite number > 0, got {}",
                 self.half_life_days
             ));
         }
@@ -142,7 +142,7 @@ impl ProfileConfig {
         }
         if !(w.dwell_cap.is_finite() && (0.0..=MAX_WEIGHT).contains(&w.dwell_cap)) {
             return bad(format!(
-                "weights.dwell_cap must be between 0 and {MAX_WEIGHT}, got {}",
+                "weights.dwellCap must be between 0 and {MAX_WEIGHT}, got {}",
                 w.dwell_cap
             ));
         }
@@ -171,6 +171,7 @@ pub struct EventWeights {
     pub dwell: f32,
     /// Largest multiplier of [`EventWeights::dwell`], so a tab left open does not count as
     /// a purchase; default 3.
+    #[serde(rename = "dwellCap")]
     pub dwell_cap: f32,
     /// The item was put in the cart; default 3.
     pub add_to_cart: f32,

@@ -26,6 +26,7 @@ const COMPARING_ITEMS: usize = 3;
 
 /// What a profile knows, in brief.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Summary {
     /// The strongest interests (at most 10), their shares summing to 1.
     pub top_interests: Vec<InterestShare>,

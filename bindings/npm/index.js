@@ -1,0 +1,29 @@
+// Browsers, bundlers and Deno. Nothing runs at import time: the WebAssembly code is fetched
+// from beside this file on the first `Personalizer.create` or `import`, or from what `init` is
+// given, so server-side rendering can import this module safely.
+import initWasm, { Personalizer } from "./tastebud.js";
+
+export { Personalizer } from "./tastebud.js";
+
+let ready;
+
+/** Loads the WebAssembly code once: from `input` (its bytes, URL, `Response`, or an already
+ * compiled `WebAssembly.Module`) or, by default, from `tastebud_bg.wasm` beside this file. */
+export function init(input) {
+  ready ??= initWasm(input === undefined ? undefined : { module_or_path: input }).then(
+    () => undefined,
+    (e) => {
+      ready = undefined;
+      throw e;
+    },
+  );
+  return ready;
+}
+
+for (const name of ["create", "import"]) {
+  const factory = Personalizer[name];
+  Personalizer[name] = async (...args) => {
+    await init();
+    return factory.apply(Personalizer, args);
+  };
+}

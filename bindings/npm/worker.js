@@ -1,0 +1,11 @@
+// Edge workers (Cloudflare workerd, Vercel edge), which forbid compiling WebAssembly from bytes
+// at run time: the bundler imports the .wasm as a compiled `WebAssembly.Module`.
+import wasm from "./tastebud_bg.wasm";
+import { initSync } from "./tastebud.js";
+
+initSync({ module: wasm });
+
+export { Personalizer } from "./tastebud.js";
+
+/** The code is loaded on import; kept so the same code runs everywhere. */
+export async function init() {}

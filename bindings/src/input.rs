@@ -1,0 +1,205 @@
+//! What pages pass in, read into core types. Everything is checked here or by the core before
+//! anything changes, and every failure is a coded [`Error`].
+
+use js_sys::{Object, Reflect, Uint8Array};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use tastebud::item::MAX_ID_BYTES;
+use tastebud::{Event, EventKind, Item, ProfileConfig, RankOptions};
+use wasm_bindgen::{JsCast, JsValue};
+
+use crate::error::{Error, Result};
+
+/// The latest time a JavaScript `Date` can hold, in epoch milliseconds.
+const MAX_DATE_MS: f64 = 8.64e15;
+
+/// An event as a page writes it: `{ type, item, ts?, ms? }` or `{ type: 'search', query, ts? }`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EventInput {
+    #[serde(rename = "type")]
+    kind: String,
+    item: Option<Item>,
+    query: Option<String>,
+    ts: Option<f64>,
+    ms: Option<f64>,
+}
+
+/// Reads an event; `now_ms` stands in for a missing `ts`.
+pub fn event(value: JsValue, now_ms: f64) -> Result<Event> {
+    known_keys(
+        &value,
+        &["type", "item", "query", "ts", "ms"],
+        "event",
+        Error::event,
+    )?;
+    let input: EventInput = from_js(value, "an event", Error::event)?;
+    let kind = EventKind::parse(&input.kind)?;
+    let ts = input.ts.unwrap_or(now_ms);
+    if !(ts.is_finite() && ts.abs() <= MAX_DATE_MS) {
+        return Err(Error::event(format!(
+            "ts must be a time in epoch milliseconds, got {ts}"
+        )));
+    }
+    let ts_ms = ts.round() as i64;
+    if input.ms.is_some() && kind != EventKind::Dwell {
+        return Err(Error::event("ms is only for dwell events".into()));
+    }
+    match (kind, input.item, input.query) {
+        (EventKind::Search, None, Some(query)) => Ok(Event::search(query, ts_ms)),
+        (EventKind::Search, _, _) => Err(Error::event(
+            "a search event carries a query string and no item".into(),
+        )),
+        (kind, Some(item), None) => {
+            let dwell_ms = match input.ms {
+                None => 0,
+                Some(ms) if ms.is_finite() && ms > 0.0 && ms <= f64::from(u32::MAX) => {
+                    ms.round() as u32
+                }
+                Some(ms) => {
+                    return Err(Error::event(format!(
+                        "ms must be a duration in milliseconds > 0, got {ms}"
+                    )))
+                }
+            };
+            Ok(Event::Item {
+                kind,
+                item,
+                ts_ms,
+                dwell_ms,
+            })
+        }
+        (kind, _, _) => Err(Error::event(format!(
+            "a {} event carries an item ({{ id, title?, … }}) and no query",
+            kind.name()
+        ))),
+    }
+}
+
+/// Reads the candidates of `rank`. Fields other than an item's own are ignored, so a page can
+/// pass its product objects as they are.
+pub fn items(value: JsValue) -> Result<Vec<Item>> {
+    if !js_sys::Array::is_array(&value) {
+        return Err(Error::item("candidates must be an array of items".into()));
+    }
+    from_js(value, "an array of items", Error::item)
+}
+
+/// Reads ranking options; `undefined` means the defaults.
+pub fn rank_options(value: JsValue) -> Result<RankOptions> {
+    const KEYS: [&str; 6] = [
+        "query",
+        "k",
+        "diversity",
+        "exclude",
+        "excludePurchased",
+        "keepOrderWeight",
+    ];
+    known_keys(&value, &KEYS, "ranking option", Error::options)?;
+    optional(value, "ranking options", Error::options)
+}
+
+/// Reads a profile configuration; `undefined` means the defaults.
+pub fn profile_config(value: JsValue) -> Result<ProfileConfig> {
+    optional(value, "a profile configuration", Error::options)
+}
+
+/// Reads an item id.
+pub fn item_id(value: &JsValue) -> Result<String> {
+    match value.as_string() {
+        Some(id) if !id.trim().is_empty() && id.len() <= MAX_ID_BYTES => Ok(id),
+        _ => Err(Error::item(format!(
+            "an item id must be a non-empty string of at most {MAX_ID_BYTES} bytes"
+        ))),
+    }
+}
+
+/// Reads bytes from a `Uint8Array` or an `ArrayBuffer`; `what` names them in the error.
+pub fn bytes(value: &JsValue, what: &str, error: fn(String) -> Error) -> Result<Vec<u8>> {
+    if let Some(array) = value.dyn_ref::<Uint8Array>() {
+        Ok(array.to_vec())
+    } else if let Some(buffer) = value.dyn_ref::<js_sys::ArrayBuffer>() {
+        Ok(Uint8Array::new(buffer).to_vec())
+    } else {
+        Err(error(format!(
+            "{what} must be a Uint8Array or an ArrayBuffer"
+        )))
+    }
+}
+
+/// The options of `Personalizer.create`, each still a JavaScript value.
+#[derive(Default)]
+pub struct CreateOptions {
+    pub model: JsValue,
+    pub profile: JsValue,
+    pub config: JsValue,
+}
+
+impl CreateOptions {
+    pub fn read(value: Option<JsValue>) -> Result<Self> {
+        let Some(value) = value.filter(|v| !v.is_null() && !v.is_undefined()) else {
+            return Ok(CreateOptions::default());
+        };
+        let Some(object) = value.dyn_ref::<Object>() else {
+            return Err(Error::options("create options must be an object".into()));
+        };
+        known_keys(
+            &value,
+            &["model", "profile", "config"],
+            "option",
+            Error::options,
+        )?;
+        let get = |name: &str| {
+            Reflect::get(object, &name.into())
+                .map_err(|_| Error::options(format!("option {name} cannot be read")))
+        };
+        Ok(CreateOptions {
+            model: get("model")?,
+            profile: get("profile")?,
+            config: get("config")?,
+        })
+    }
+}
+
+/// Refuses keys outside `known` (serde-wasm-bindgen reads only the fields it knows, so
+/// `deny_unknown_fields` cannot catch a misspelt option).
+fn known_keys(
+    value: &JsValue,
+    known: &[&str],
+    what: &str,
+    error: fn(String) -> Error,
+) -> Result<()> {
+    let Some(object) = value.dyn_ref::<Object>() else {
+        return Ok(());
+    };
+    for key in Object::keys(object) {
+        let key = key.as_string().unwrap_or_default();
+        if !known.contains(&key.as_str()) {
+            return Err(error(format!(
+                "unknown {what} {key:?}; expected one of {}",
+                known.join(", ")
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn optional<T: DeserializeOwned + Default>(
+    value: JsValue,
+    what: &str,
+    error: fn(String) -> Error,
+) -> Result<T> {
+    if value.is_undefined() || value.is_null() {
+        Ok(T::default())
+    } else {
+        from_js(value, what, error)
+    }
+}
+
+fn from_js<T: DeserializeOwned>(
+    value: JsValue,
+    what: &str,
+    error: fn(String) -> Error,
+) -> Result<T> {
+    serde_wasm_bindgen::from_value(value).map_err(|e| error(format!("expected {what}: {e}")))
+}

@@ -1,0 +1,161 @@
+//! tastebud for JavaScript: the [`Personalizer`] class of the npm package, a thin layer over
+//! [`tastebud::Personalizer`]. It reads what pages pass in ([`input`]), turns core errors into
+//! coded JavaScript `Error`s ([`error`]) and fetches models; everything else is the core's.
+//!
+//! No export panics on any input: a panic would poison the instance for the page's lifetime.
+
+mod error;
+mod input;
+mod model;
+
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+pub use error::{Error, Result};
+
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &str = include_str!("types.d.ts");
+
+#[wasm_bindgen]
+extern "C" {
+    /// `CreateOptions` in TypeScript (optional arguments need a named type).
+    #[wasm_bindgen(typescript_type = "CreateOptions")]
+    pub type CreateOptionsArg;
+    /// `ImportOptions` in TypeScript.
+    #[wasm_bindgen(typescript_type = "ImportOptions")]
+    pub type ImportOptionsArg;
+    /// `RankOptions` in TypeScript.
+    #[wasm_bindgen(typescript_type = "RankOptions")]
+    pub type RankOptionsArg;
+}
+
+/// A shopper's profile with the model that ranks for them, all on the device.
+#[wasm_bindgen]
+pub struct Personalizer {
+    inner: tastebud::Personalizer,
+}
+
+#[wasm_bindgen]
+impl Personalizer {
+    /// A personalizer with the embedded default model, or the model in `options.model`
+    /// (bytes, a URL, or a `Response`), starting from the saved profile `options.profile`
+    /// (bytes from `export()`) or an empty one configured by `options.config`.
+    pub async fn create(options: Option<CreateOptionsArg>) -> Result<Personalizer> {
+        console_error_panic_hook::set_once();
+        let options = input::CreateOptions::read(options.map(Into::into))?;
+        let config = input::profile_config(options.config)?;
+        let profile = if options.profile.is_undefined() {
+            tastebud::Profile::new(config)?
+        } else {
+            let bytes = input::bytes(&options.profile, "profile", Error::profile)?;
+            let mut profile = tastebud::Profile::from_bytes(&bytes)?;
+            profile.set_config(config)?;
+            profile
+        };
+        let model = model::load(options.model).await?;
+        Ok(Personalizer {
+            inner: tastebud::Personalizer::new(model, profile),
+        })
+    }
+
+    /// A personalizer restored from bytes written by `export()`, with the default model or
+    /// the one in `options.model`.
+    #[wasm_bindgen(js_name = import)]
+    pub async fn import_profile(
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array")] bytes: JsValue,
+        options: Option<ImportOptionsArg>,
+    ) -> Result<Personalizer> {
+        console_error_panic_hook::set_once();
+        let options = input::CreateOptions::read(options.map(Into::into))?;
+        if !options.profile.is_undefined() {
+            return Err(Error::options(
+                "import takes the profile as its first argument, not as options.profile".into(),
+            ));
+        }
+        let bytes = input::bytes(&bytes, "profile", Error::profile)?;
+        let mut profile = tastebud::Profile::from_bytes(&bytes)?;
+        if !options.config.is_undefined() {
+            profile.set_config(input::profile_config(options.config)?)?;
+        }
+        let model = model::load(options.model).await?;
+        Ok(Personalizer {
+            inner: tastebud::Personalizer::new(model, profile),
+        })
+    }
+
+    /// Records what the shopper did. Invalid events throw and change nothing.
+    pub fn record(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "TastebudEvent")] event: JsValue,
+    ) -> Result<()> {
+        let event = input::event(event, js_sys::Date::now())?;
+        Ok(self.inner.record(event)?)
+    }
+
+    /// Orders `candidates` for this shopper, best first, with reasons.
+    #[wasm_bindgen(unchecked_return_type = "Ranked[]")]
+    pub fn rank(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "Item[]")] candidates: JsValue,
+        options: Option<RankOptionsArg>,
+    ) -> Result<JsValue> {
+        let candidates = input::items(candidates)?;
+        let options = input::rank_options(options.map_or(JsValue::UNDEFINED, Into::into))?;
+        let ranked = self.inner.rank(&candidates, &options, now())?;
+        to_js(&ranked)
+    }
+
+    /// What the profile knows, in brief: top interests, price band, activity, intent.
+    #[wasm_bindgen(unchecked_return_type = "ProfileSummary")]
+    pub fn profile(&self) -> Result<JsValue> {
+        to_js(&self.inner.summary(now()))
+    }
+
+    /// Why an item stands where it does: its place in the last ranking and what the profile
+    /// remembers about it.
+    #[wasm_bindgen(unchecked_return_type = "Explanation")]
+    pub fn explain(
+        &self,
+        #[wasm_bindgen(js_name = itemId, unchecked_param_type = "string")] item_id: JsValue,
+    ) -> Result<JsValue> {
+        let id = input::item_id(&item_id)?;
+        to_js(&self.inner.explain(&id, now()))
+    }
+
+    /// Removes every trace of an item; returns whether the profile held anything about it.
+    pub fn forget(
+        &mut self,
+        #[wasm_bindgen(js_name = itemId, unchecked_param_type = "string")] item_id: JsValue,
+    ) -> Result<bool> {
+        let id = input::item_id(&item_id)?;
+        Ok(self.inner.forget(&id))
+    }
+
+    /// Forgets everything the shopper did.
+    pub fn clear(&mut self) {
+        self.inner.clear();
+    }
+
+    /// The profile as compact, versioned, checksummed bytes, for the page to store.
+    #[wasm_bindgen(js_name = export)]
+    pub fn export_profile(&self) -> Vec<u8> {
+        self.inner.profile().to_bytes()
+    }
+
+    /// Everything the profile stores, as readable JSON text, to show the shopper.
+    #[wasm_bindgen(js_name = exportJson)]
+    pub fn export_json(&self) -> String {
+        self.inner.profile().to_json()
+    }
+}
+
+fn now() -> i64 {
+    js_sys::Date::now() as i64
+}
+
+/// Plain JavaScript objects and numbers (no `Map`s, no `BigInt`s).
+fn to_js<T: Serialize>(value: &T) -> Result<JsValue> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| Error(tastebud::Error::Internal(e.to_string())))
+}

@@ -1,0 +1,340 @@
+//! The bindings' suite, run in Node (`tests/node.rs`) and in headless Chromium
+//! (`tests/browser.rs`): what a page sees through `Personalizer`, bad input that must throw a
+//! coded error and change nothing, and the golden vectors shared with the native build.
+
+#[path = "../../../tests/common/golden.rs"]
+mod golden;
+
+use js_sys::{Reflect, Uint8Array, JSON};
+use tastebud_wasm::{Error, Personalizer};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_test::wasm_bindgen_test;
+
+const MODEL: &[u8] = include_bytes!("../../../model/model.safetensors");
+
+fn js(json: &str) -> JsValue {
+    JSON::parse(json).expect("test JSON parses")
+}
+
+fn set(target: &JsValue, path: &[&str], value: JsValue) {
+    let mut at = target.clone();
+    for key in &path[..path.len() - 1] {
+        at = Reflect::get(&at, &(*key).into()).unwrap();
+    }
+    Reflect::set(&at, &path[path.len() - 1].into(), &value).unwrap();
+}
+
+/// The `code` of the JavaScript `Error` an error becomes, after checking it is one.
+fn code(e: Error) -> String {
+    let value = JsValue::from(e);
+    let error = value.dyn_ref::<js_sys::Error>().expect("a JS Error");
+    assert_eq!(String::from(error.name()), "TastebudError");
+    assert!(!String::from(error.message()).is_empty());
+    Reflect::get(&value, &"code".into())
+        .unwrap()
+        .as_string()
+        .unwrap()
+}
+
+fn item(id: &str, title: &str) -> String {
+    format!(r#"{{"id": "{id}", "title": "{title}", "price": 2.5, "url": "/p/{id}"}}"#)
+}
+
+fn catalog() -> JsValue {
+    let items: Vec<String> = [
+        ("h1", "WHITE HANGING HEART T-LIGHT HOLDER"),
+        ("b1", "JUMBO BAG RED RETROSPOT"),
+        ("h2", "GLASS STAR FROSTED T-LIGHT HOLDER"),
+        ("m1", "PINK POLKADOT MUG"),
+        ("h3", "ZINC HEART LATTICE T-LIGHT HOLDER"),
+        ("b2", "LUNCH BAG SPACEBOY DESIGN"),
+    ]
+    .iter()
+    .map(|(id, title)| item(id, title))
+    .collect();
+    js(&format!("[{}]", items.join(",")))
+}
+
+fn ranked_ids(ranked: &JsValue) -> Vec<String> {
+    js_sys::Array::from(ranked)
+        .iter()
+        .map(|r| Reflect::get(&r, &"id".into()).unwrap().as_string().unwrap())
+        .collect()
+}
+
+fn bytes(p: &Personalizer) -> Vec<u8> {
+    p.export_profile()
+}
+
+#[wasm_bindgen_test]
+fn golden_vectors_match_the_native_build() {
+    let file: serde_json::Value = serde_json::from_str(golden::GOLDEN).unwrap();
+    let model = tastebud::Model::from_bytes(MODEL).unwrap();
+    let got = golden::outputs(model, &file["inputs"]);
+    golden::assert_close(&file["outputs"], &got, "outputs");
+}
+
+#[wasm_bindgen_test]
+async fn a_shopper_who_looks_at_holders_sees_holders_first() {
+    let mut p = Personalizer::create(None).await.unwrap();
+    for (n, (id, title)) in [
+        ("h1", "WHITE HANGING HEART T-LIGHT HOLDER"),
+        ("h2", "GLASS STAR FROSTED T-LIGHT HOLDER"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let event = format!(
+            r#"{{"type": "view", "item": {}, "ts": {}}}"#,
+            item(id, title),
+            1.7e12 + n as f64 * 1e3
+        );
+        p.record(js(&event)).unwrap();
+    }
+    let ranked = p
+        .rank(catalog(), Some(js(r#"{"k": 3}"#).unchecked_into()))
+        .unwrap();
+    let ids = ranked_ids(&ranked);
+    assert_eq!(ids.len(), 3);
+    assert!(ids.iter().all(|id| id.starts_with('h')), "{ids:?}");
+    let summary = p.profile().unwrap();
+    let remembered = Reflect::get(&summary, &"rememberedItems".into()).unwrap();
+    assert_eq!(remembered.as_f64(), Some(2.0));
+    let why = p.explain("h3".into()).unwrap();
+    let placed = Reflect::get(&why, &"ranked".into()).unwrap();
+    assert!(Reflect::get(&placed, &"position".into())
+        .unwrap()
+        .as_f64()
+        .is_some());
+}
+
+#[wasm_bindgen_test]
+async fn export_and_import_keep_the_profile() {
+    let mut p = Personalizer::create(None).await.unwrap();
+    p.record(js(&format!(
+        r#"{{"type": "purchase", "item": {}}}"#,
+        item("m1", "PINK POLKADOT MUG")
+    )))
+    .unwrap();
+    p.record(js(r#"{"type": "search", "query": "lunch bag"}"#))
+        .unwrap();
+    let saved = Uint8Array::from(bytes(&p).as_slice());
+    let mut back = Personalizer::import_profile(saved.into(), None)
+        .await
+        .unwrap();
+    assert_eq!(bytes(&back), bytes(&p));
+    assert_eq!(
+        ranked_ids(&back.rank(catalog(), None).unwrap()),
+        ranked_ids(&p.rank(catalog(), None).unwrap())
+    );
+    assert_eq!(
+        JSON::stringify(&back.profile().unwrap()).unwrap(),
+        JSON::stringify(&p.profile().unwrap()).unwrap()
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_model_can_come_as_bytes_or_a_response() {
+    let options = js("{}");
+    set(&options, &["model"], Uint8Array::from(MODEL).into());
+    assert!(Personalizer::create(Some(options.unchecked_into()))
+        .await
+        .is_ok());
+    let response =
+        web_sys::Response::new_with_opt_buffer_source(Some(&Uint8Array::from(MODEL))).unwrap();
+    let options = js("{}");
+    set(&options, &["model"], response.into());
+    assert!(Personalizer::create(Some(options.unchecked_into()))
+        .await
+        .is_ok());
+}
+
+#[wasm_bindgen_test]
+async fn bad_models_are_refused_with_bad_model() {
+    let truncated = Uint8Array::from(&MODEL[..MODEL.len() / 2]);
+    let foreign = Uint8Array::from(&b"PK\x03\x04 this is a zip file, not a model"[..]);
+    for model in [
+        truncated.into(),
+        foreign.into(),
+        JsValue::from(42),
+        JsValue::from("data:application/octet-stream;base64,AAAA"),
+        JsValue::from("http://127.0.0.1:9/model.safetensors"),
+    ] {
+        let options = js("{}");
+        set(&options, &["model"], model.clone());
+        let err = Personalizer::create(Some(options.unchecked_into()))
+            .await
+            .err();
+        assert_eq!(err.map(code).as_deref(), Some("bad_model"), "{model:?}");
+    }
+    let err = Personalizer::create(Some(js(r#"{"modle": 1}"#).unchecked_into()))
+        .await
+        .err();
+    assert_eq!(err.map(code).as_deref(), Some("invalid_options"));
+}
+
+#[wasm_bindgen_test]
+async fn bad_input_throws_a_coded_error_and_changes_nothing() {
+    let mut p = Personalizer::create(None).await.unwrap();
+    p.record(js(&format!(
+        r#"{{"type": "view", "item": {}}}"#,
+        item("h1", "WHITE HANGING HEART T-LIGHT HOLDER")
+    )))
+    .unwrap();
+    let before = bytes(&p);
+    let ranking_before = ranked_ids(&p.rank(catalog(), None).unwrap());
+
+    let nan_price = js(r#"{"type": "view", "item": {"id": "x"}}"#);
+    set(&nan_price, &["item", "price"], JsValue::from(f64::NAN));
+    let huge_title = js(r#"{"type": "view", "item": {"id": "x"}}"#);
+    set(&huge_title, &["item", "title"], "x".repeat(1 << 20).into());
+    let deep = format!("{}1{}", r#"{"a":"#.repeat(2_000), "}".repeat(2_000));
+    let deep_title = js(r#"{"type": "view", "item": {"id": "x"}}"#);
+    set(&deep_title, &["item", "title"], js(&deep));
+    let bad_events: Vec<(JsValue, &str)> = vec![
+        (
+            js(r#"{"type": "view", "item": {"title": "no id"}}"#),
+            "invalid_event",
+        ),
+        (
+            js(r#"{"type": "view", "item": {"id": ""}}"#),
+            "invalid_item",
+        ),
+        (
+            js(r#"{"type": "view", "item": {"id": "x", "price": -1}}"#),
+            "invalid_item",
+        ),
+        (nan_price, "invalid_item"),
+        (huge_title, "invalid_item"),
+        (deep_title, "invalid_event"),
+        (js(&deep), "invalid_event"),
+        (
+            js(r#"{"type": "teleport", "item": {"id": "x"}}"#),
+            "invalid_event",
+        ),
+        (js(r#"{"type": "search"}"#), "invalid_event"),
+        (
+            js(r#"{"type": "search", "query": "mugs", "item": {"id": "x"}}"#),
+            "invalid_event",
+        ),
+        (
+            js(r#"{"type": "dwell", "item": {"id": "x"}}"#),
+            "invalid_event",
+        ),
+        (
+            js(r#"{"type": "view", "item": {"id": "x"}, "ms": 5}"#),
+            "invalid_event",
+        ),
+        (
+            js(r#"{"type": "view", "item": {"id": "x"}, "ts": "yesterday"}"#),
+            "invalid_event",
+        ),
+        (
+            js(r#"{"type": "view", "item": {"id": "x"}, "ts": 1e300}"#),
+            "invalid_event",
+        ),
+        (
+            js(r#"{"type": "view", "item": {"id": "x"}, "when": 1}"#),
+            "invalid_event",
+        ),
+        (js(r#"[1, 2, 3]"#), "invalid_event"),
+        (JsValue::UNDEFINED, "invalid_event"),
+        (JsValue::from("view"), "invalid_event"),
+    ];
+    for (event, want) in bad_events {
+        let got = p.record(event.clone()).err().map(code);
+        assert_eq!(got.as_deref(), Some(want), "{:?}", JSON::stringify(&event));
+        assert_eq!(bytes(&p), before, "a refused event changed the profile");
+    }
+
+    for (candidates, options, want) in [
+        (js(r#"[{"title": "no id"}]"#), None, "invalid_item"),
+        (js(r#"{"id": "not an array"}"#), None, "invalid_item"),
+        (
+            js(r#"[{"id": "x", "price": "cheap"}]"#),
+            None,
+            "invalid_item",
+        ),
+        (catalog(), Some(js(r#"{"k": 0}"#)), "invalid_options"),
+        (
+            catalog(),
+            Some(js(r#"{"diversity": 2}"#)),
+            "invalid_options",
+        ),
+        (
+            catalog(),
+            Some(js(r#"{"keep_order_weight": 0.5}"#)),
+            "invalid_options",
+        ),
+    ] {
+        let got = p
+            .rank(candidates, options.map(JsCast::unchecked_into))
+            .err()
+            .map(code);
+        assert_eq!(got.as_deref(), Some(want));
+    }
+    for id in [
+        JsValue::from(42),
+        JsValue::UNDEFINED,
+        JsValue::from(""),
+        JsValue::from("x".repeat(200)),
+    ] {
+        assert_eq!(
+            p.explain(id.clone()).err().map(code).as_deref(),
+            Some("invalid_item")
+        );
+        assert_eq!(
+            p.forget(id).err().map(code).as_deref(),
+            Some("invalid_item")
+        );
+    }
+    let profile = &before[..];
+    let mut flipped = profile.to_vec();
+    flipped[10] ^= 0xff;
+    for bad in [
+        Uint8Array::from(&profile[..profile.len() - 3]).into(),
+        Uint8Array::from(&flipped[..]).into(),
+        Uint8Array::from(&MODEL[..64]).into(),
+        Uint8Array::new_with_length(0).into(),
+        JsValue::from("TBPF"),
+    ] {
+        let err = Personalizer::import_profile(bad, None).await.err();
+        assert_eq!(err.map(code).as_deref(), Some("corrupt_profile"));
+    }
+
+    assert_eq!(bytes(&p), before);
+    assert_eq!(
+        ranked_ids(&p.rank(catalog(), None).unwrap()),
+        ranking_before
+    );
+    // The instance still works after all that.
+    p.record(js(&format!(
+        r#"{{"type": "click", "item": {}}}"#,
+        item("m1", "PINK POLKADOT MUG")
+    )))
+    .unwrap();
+    assert_ne!(bytes(&p), before);
+}
+
+#[wasm_bindgen_test]
+async fn forget_and_clear_remove_what_the_shopper_did() {
+    let mut p = Personalizer::create(None).await.unwrap();
+    p.record(js(&format!(
+        r#"{{"type": "view", "item": {}}}"#,
+        item("h1", "WHITE HANGING HEART T-LIGHT HOLDER")
+    )))
+    .unwrap();
+    p.record(js(&format!(
+        r#"{{"type": "view", "item": {}}}"#,
+        item("b1", "JUMBO BAG RED RETROSPOT")
+    )))
+    .unwrap();
+    assert!(p.forget("h1".into()).unwrap());
+    assert!(!p.forget("h1".into()).unwrap());
+    assert!(!p.export_json().contains("HEART"));
+    let why = p.explain("h1".into()).unwrap();
+    assert!(Reflect::get(&why, &"remembered".into()).unwrap().is_null());
+    p.clear();
+    let fresh = Personalizer::create(None).await.unwrap();
+    assert_eq!(bytes(&p), bytes(&fresh));
+}

@@ -1,0 +1,2 @@
+//! The bindings' suite in Node.
+mod common;

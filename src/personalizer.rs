@@ -1,0 +1,186 @@
+//! A shopper's profile and the ranker that reads it, kept together for a page's lifetime: what
+//! the npm package exposes as `Personalizer`, and what a native host can use as it is.
+//!
+//! ```
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use tastebud::{Event, EventKind, Item, Model, Personalizer, Profile, RankOptions};
+//! let model = Model::from_bytes(&std::fs::read("model/model.safetensors")?)?;
+//! let mut p = Personalizer::new(model, Profile::default());
+//! let mug = Item { title: Some("Pink polkadot mug".into()), ..Item::new("mug-1") };
+//! p.record(Event::item(EventKind::View, mug.clone(), 1_700_000_000_000))?;
+//! let ranked = p.rank(&[mug, Item::new("bag-1")], &RankOptions::default(), 1_700_000_001_000)?;
+//! let why = p.explain(&ranked[0].id, 1_700_000_001_000);
+//! assert!(why.remembered.is_some());
+//! # Ok(())
+//! # }
+//! ```
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use crate::error::Result;
+use crate::event::Event;
+use crate::item::Item;
+use crate::model::Model;
+use crate::profile::{facets, KindCounts, Profile, Summary};
+use crate::ranker::{RankOptions, Ranked, Ranker, Reason};
+
+/// A profile with its ranker, and the last ranking so that its items can be explained.
+pub struct Personalizer {
+    ranker: Ranker,
+    profile: Profile,
+    /// The last ranking, by id. Cleared whenever the profile forgets, since its reasons may
+    /// name the forgotten items.
+    last_ranking: HashMap<String, Placement>,
+}
+
+/// Why an item stands where it does: its place in the last ranking and what the profile
+/// remembers about it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Explanation {
+    /// The item's id.
+    pub id: String,
+    /// Where the last call to [`Personalizer::rank`] placed it, if it was among the results.
+    pub ranked: Option<Placement>,
+    /// What the profile holds about the item itself, if anything.
+    pub remembered: Option<Remembered>,
+}
+
+/// An item's place in a ranking.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Placement {
+    /// 1 for the first item.
+    pub position: usize,
+    /// How many items that ranking returned.
+    pub of: usize,
+    /// Its score there.
+    pub score: f32,
+    /// Why, strongest first.
+    pub reasons: Vec<Reason>,
+}
+
+/// What the profile remembers about one item.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Remembered {
+    /// The item with the latest details the page gave.
+    pub item: Item,
+    /// Its decayed affinity now (negative when it was shown and passed over).
+    pub affinity: f32,
+    /// Its events per kind.
+    pub counts: KindCounts,
+    /// Time of its earliest event, epoch milliseconds.
+    pub first_seen_ms: i64,
+    /// Time of its latest event, epoch milliseconds.
+    pub last_seen_ms: i64,
+    /// Which of the shopper's interests it carries, strongest first.
+    pub interests: Vec<String>,
+}
+
+impl Personalizer {
+    /// A personalizer over `model` starting from `profile`.
+    pub fn new(model: Model, profile: Profile) -> Self {
+        Personalizer {
+            ranker: Ranker::new(model),
+            profile,
+            last_ranking: HashMap::new(),
+        }
+    }
+
+    /// The ranker (model and item vector cache).
+    pub fn ranker(&mut self) -> &mut Ranker {
+        &mut self.ranker
+    }
+
+    /// The profile.
+    pub fn profile(&self) -> &Profile {
+        &self.profile
+    }
+
+    /// Records an event; an invalid one is an error and changes nothing.
+    pub fn record(&mut self, event: Event) -> Result<()> {
+        self.profile.record(event)
+    }
+
+    /// Ranks `candidates` for this shopper at `now_ms` (see [`Ranker::rank`]) and remembers the
+    /// result for [`Personalizer::explain`].
+    pub fn rank(
+        &mut self,
+        candidates: &[Item],
+        options: &RankOptions,
+        now_ms: i64,
+    ) -> Result<Vec<Ranked>> {
+        let ranked = self
+            .ranker
+            .rank(&self.profile, candidates, options, now_ms)?;
+        self.last_ranking = ranked
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let placement = Placement {
+                    position: i + 1,
+                    of: ranked.len(),
+                    score: r.score,
+                    reasons: r.reasons.clone(),
+                };
+                (r.id.clone(), placement)
+            })
+            .collect();
+        Ok(ranked)
+    }
+
+    /// A readable digest of the profile as of `now_ms`.
+    pub fn summary(&self, now_ms: i64) -> Summary {
+        self.profile.summary(now_ms)
+    }
+
+    /// Why the item `id` stands where it does, as of `now_ms`.
+    pub fn explain(&self, id: &str, now_ms: i64) -> Explanation {
+        let remembered = self.profile.item(id, now_ms).map(|r| {
+            let own = facets(r.item);
+            Remembered {
+                item: r.item.clone(),
+                affinity: r.affinity,
+                counts: r.counts,
+                first_seen_ms: r.first_seen_ms,
+                last_seen_ms: r.last_seen_ms,
+                interests: self
+                    .profile
+                    .interests(now_ms)
+                    .into_iter()
+                    .filter(|i| own.contains(&i.facet))
+                    .map(|i| i.facet.label)
+                    .collect(),
+            }
+        });
+        Explanation {
+            id: id.to_owned(),
+            ranked: self.last_ranking.get(id).cloned(),
+            remembered,
+        }
+    }
+
+    /// Forgets every trace of the item, including explanations that cite it. Returns whether
+    /// the profile held anything about it.
+    pub fn forget(&mut self, id: &str) -> bool {
+        self.last_ranking.clear();
+        self.profile.forget(id)
+    }
+
+    /// Forgets everything the shopper did.
+    pub fn clear(&mut self) {
+        self.last_ranking.clear();
+        self.profile.clear();
+    }
+
+    /// Replaces the profile with one read from `bytes` ([`Profile::from_bytes`]); on error the
+    /// current profile stays.
+    pub fn restore(&mut self, bytes: &[u8]) -> Result<()> {
+        self.profile = Profile::from_bytes(bytes)?;
+        self.last_ranking.clear();
+        Ok(())
+    }
+}
