@@ -6,15 +6,16 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
-cargo build --release -q -p tastebud-wasm --target wasm32-unknown-unknown
+cargo build --profile wasm -q -p tastebud-wasm --target wasm32-unknown-unknown
 find pkg -mindepth 1 ! -name .gitkeep -delete
-wasm-bindgen --target web --weak-refs --out-name tastebud --out-dir pkg \
-  target/wasm32-unknown-unknown/release/tastebud_wasm.wasm
-# Debian's binaryen (108) predates some features on by default in rustc's wasm32 output, so
-# they are named; wasm-opt fails rather than mis-optimise if one is missing.
-wasm-opt -O3 --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int \
+mkdir -p target/pkg
+# wasm-opt runs before wasm-bindgen: Debian's binaryen (108) reads wasm-bindgen's externref
+# table as a funcref table, which breaks the glue, and it predates some features on by
+# default in rustc's wasm32 output, so they are named.
+wasm-opt -Oz --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int \
   --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
-  pkg/tastebud_bg.wasm -o pkg/tastebud_bg.wasm
+  target/wasm32-unknown-unknown/wasm/tastebud_wasm.wasm -o target/pkg/tastebud_opt.wasm
+wasm-bindgen --target web --weak-refs --out-name tastebud --out-dir pkg target/pkg/tastebud_opt.wasm
 cp bindings/npm/* pkg/
 version="$(cargo metadata --no-deps --format-version 1 | python3 -c \
   'import json, sys; print(next(p["version"] for p in json.load(sys.stdin)["packages"] if p["name"] == "tastebud-wasm"))')"

@@ -66,58 +66,80 @@ impl ItemFeatures {
                 cfg.id_buckets[k],
             );
         }
-        let mut tokens = Vec::with_capacity(MAX_TOKENS);
-        let mut group = |prefix: &str, words: Vec<String>| {
-            if words.is_empty() {
-                return;
-            }
-            let w = 1.0 / words.len() as f32;
-            for word in words {
-                let key = format!("{prefix}:{word}");
-                tokens.push((bucket(cfg.seed, key.as_bytes(), cfg.token_buckets), w));
-            }
+        let mut tokens = Tokens {
+            seed: cfg.seed,
+            buckets: cfg.token_buckets,
+            key: String::with_capacity(64),
+            out: Vec::with_capacity(MAX_TOKENS),
         };
-        group("w", title_words(item.title.as_deref().unwrap_or("")));
+        let title = item.title.as_deref().unwrap_or("");
+        tokens.group("w", title_word_slices(title));
         let mut path = String::new();
-        let levels = item
-            .category_levels()
-            .take(4)
-            .map(|level| {
+        tokens.group(
+            "c",
+            item.category_levels().take(4).map(|level| {
                 if !path.is_empty() {
                     path.push('/');
                 }
-                path.push_str(&level.to_lowercase());
+                path.push_str(level);
                 path.clone()
-            })
-            .collect();
-        group("c", levels);
-        group(
-            "b",
-            item.brand.iter().map(|b| b.trim().to_lowercase()).collect(),
+            }),
         );
-        group(
-            "t",
-            item.tags.iter().map(|t| t.trim().to_lowercase()).collect(),
-        );
-        group(
+        tokens.group("b", item.brand.iter().map(|b| b.trim()));
+        tokens.group("t", item.tags.iter().map(|t| t.trim()));
+        tokens.group(
             "p",
-            item.price
-                .map(|p| price_bucket(p).to_string())
-                .into_iter()
-                .collect(),
+            item.price.map(|p| price_bucket(p).to_string()).into_iter(),
         );
+        let tokens = tokens.out;
         ItemFeatures { id_buckets, tokens }
     }
 }
 
 /// Lowercased alphanumeric words of a title, at most [`MAX_TITLE_WORDS`], single letters dropped.
 pub fn title_words(title: &str) -> Vec<String> {
+    title_word_slices(title).map(str::to_lowercase).collect()
+}
+
+fn title_word_slices(title: &str) -> impl Iterator<Item = &str> {
     title
         .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| w.chars().count() >= 2)
+        .filter(|w| w.chars().nth(1).is_some())
         .take(MAX_TITLE_WORDS)
-        .map(str::to_lowercase)
-        .collect()
+}
+
+/// Builds the token list without allocating per token: hashing is most of the cost of
+/// encoding an item.
+struct Tokens {
+    seed: u64,
+    buckets: u32,
+    key: String,
+    out: Vec<(u32, f32)>,
+}
+
+impl Tokens {
+    /// Adds one group of tokens (each hashed as `prefix:lowercased word`), weighing 1 in all.
+    fn group<S: AsRef<str>>(&mut self, prefix: &str, words: impl Iterator<Item = S>) {
+        let start = self.out.len();
+        for word in words {
+            let word = word.as_ref();
+            self.key.clear();
+            self.key.push_str(prefix);
+            self.key.push(':');
+            if word.is_ascii() {
+                self.key
+                    .extend(word.chars().map(|c| c.to_ascii_lowercase()));
+            } else {
+                self.key.push_str(&word.to_lowercase());
+            }
+            let b = bucket(self.seed, self.key.as_bytes(), self.buckets);
+            self.out.push((b, 0.0));
+        }
+        let n = self.out.len() - start;
+        for token in &mut self.out[start..] {
+            token.1 = 1.0 / n as f32;
+        }
+    }
 }
 
 /// Half-octave price bucket: prices within ~41% of each other share a bucket.

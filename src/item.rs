@@ -1,5 +1,7 @@
 //! What a page knows about a product: the input of the item encoder, the ranker and the profile.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -20,9 +22,10 @@ pub const MAX_INPUT_BYTES: usize = 16 * 1024;
 pub const MAX_INPUT_TAGS: usize = 256;
 
 /// A product as the page describes it. Only `id` is required; every other field makes the
-/// item's vector better for items the model never saw in training.
+/// item's vector better for items the model never saw in training. Other fields are ignored
+/// when an item is read, so a page or a catalog export can pass its product records as they
+/// are.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
-#[serde(deny_unknown_fields)]
 pub struct Item {
     /// The shop's own identifier (SKU, stock code, slug). Non-empty, at most [`MAX_ID_BYTES`].
     pub id: String,
@@ -35,8 +38,13 @@ pub struct Item {
     /// Brand or maker.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub brand: Option<String>,
-    /// Unit price in the shop's currency; finite and not negative.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Unit price in the shop's currency; finite and not negative. Absent when unknown; `null`
+    /// is refused, since JavaScript's `JSON.stringify` writes NaN and Infinity as `null`.
+    #[serde(
+        default,
+        deserialize_with = "present_price",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub price: Option<f32>,
     /// Free-form labels (colour, material, collection…).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -55,6 +63,40 @@ impl Item {
     /// Checks the item and returns it with over-long text cut to the documented bounds, so that
     /// whatever a page sends, what is stored and hashed stays small.
     pub fn validated(mut self) -> Result<Self> {
+        self.check()?;
+        truncate_opt(&mut self.title, MAX_TITLE_BYTES);
+        truncate_opt(&mut self.category, MAX_LABEL_BYTES);
+        truncate_opt(&mut self.brand, MAX_LABEL_BYTES);
+        self.tags.truncate(MAX_TAGS);
+        for tag in &mut self.tags {
+            truncate(tag, MAX_LABEL_BYTES);
+        }
+        self.tags.retain(|t| !t.trim().is_empty());
+        Ok(self)
+    }
+
+    /// [`Item::validated`] without a copy when the item is already within its bounds, as
+    /// nearly every item is: the ranker checks a thousand candidates per call.
+    pub fn validated_ref(&self) -> Result<Cow<'_, Item>> {
+        self.check()?;
+        let within = |s: &Option<String>, max: usize| s.as_ref().is_none_or(|s| s.len() <= max);
+        let fits = within(&self.title, MAX_TITLE_BYTES)
+            && within(&self.category, MAX_LABEL_BYTES)
+            && within(&self.brand, MAX_LABEL_BYTES)
+            && self.tags.len() <= MAX_TAGS
+            && self
+                .tags
+                .iter()
+                .all(|t| t.len() <= MAX_LABEL_BYTES && !t.trim().is_empty());
+        if fits {
+            Ok(Cow::Borrowed(self))
+        } else {
+            self.clone().validated().map(Cow::Owned)
+        }
+    }
+
+    /// The errors of [`Item::validated`].
+    fn check(&self) -> Result<()> {
         if self.id.trim().is_empty() {
             return Err(Error::InvalidItem("item id is empty".into()));
         }
@@ -93,15 +135,7 @@ impl Item {
                 )));
             }
         }
-        truncate_opt(&mut self.title, MAX_TITLE_BYTES);
-        truncate_opt(&mut self.category, MAX_LABEL_BYTES);
-        truncate_opt(&mut self.brand, MAX_LABEL_BYTES);
-        self.tags.truncate(MAX_TAGS);
-        for tag in &mut self.tags {
-            truncate(tag, MAX_LABEL_BYTES);
-        }
-        self.tags.retain(|t| !t.trim().is_empty());
-        Ok(self)
+        Ok(())
     }
 
     /// The category path split into its levels, most general first.
@@ -112,6 +146,16 @@ impl Item {
             .split(['/', '>'])
             .map(str::trim)
             .filter(|s| !s.is_empty())
+    }
+}
+
+fn present_price<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<f32>, D::Error> {
+    match Option::<f32>::deserialize(d)? {
+        Some(p) => Ok(Some(p)),
+        None => Err(serde::de::Error::custom(
+            "price must be a finite number ≥ 0 (NaN, Infinity and null are not prices; leave \
+             the price out when it is unknown)",
+        )),
     }
 }
 

@@ -22,7 +22,7 @@ pub use item::Item;
 pub use model::Model;
 pub use personalizer::{Explanation, Personalizer};
 pub use profile::{Profile, ProfileConfig, Summary};
-pub use ranker::{RankOptions, Ranked, Ranker, Reason};
+pub use ranker::{Catalog, RankOptions, Ranked, Ranker, Reason};
 
 /// The README's Rust example, compiled and run as a doctest.
 #[cfg(doctest)]

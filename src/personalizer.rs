@@ -24,7 +24,7 @@ use crate::event::Event;
 use crate::item::Item;
 use crate::model::Model;
 use crate::profile::{facets, KindCounts, Profile, Summary};
-use crate::ranker::{RankOptions, Ranked, Ranker, Reason};
+use crate::ranker::{Catalog, RankOptions, Ranked, Ranker, Reason};
 
 /// A profile with its ranker, and the last ranking so that its items can be explained.
 pub struct Personalizer {
@@ -116,6 +116,28 @@ impl Personalizer {
         let ranked = self
             .ranker
             .rank(&self.profile, candidates, options, now_ms)?;
+        Ok(self.remember(ranked))
+    }
+
+    /// Checks and encodes `items` once, for [`Personalizer::rank_catalog`].
+    pub fn catalog(&mut self, items: &[Item]) -> Result<Catalog> {
+        self.ranker.catalog(items)
+    }
+
+    /// [`Personalizer::rank`] over a prepared catalog: no reading or hashing of the items.
+    pub fn rank_catalog(
+        &mut self,
+        catalog: &Catalog,
+        options: &RankOptions,
+        now_ms: i64,
+    ) -> Result<Vec<Ranked>> {
+        let ranked = self
+            .ranker
+            .rank_catalog(&self.profile, catalog, options, now_ms)?;
+        Ok(self.remember(ranked))
+    }
+
+    fn remember(&mut self, ranked: Vec<Ranked>) -> Vec<Ranked> {
         self.last_ranking = ranked
             .iter()
             .enumerate()
@@ -129,7 +151,7 @@ impl Personalizer {
                 (r.id.clone(), placement)
             })
             .collect();
-        Ok(ranked)
+        ranked
     }
 
     /// A readable digest of the profile as of `now_ms`.

@@ -14,7 +14,9 @@
 //!
 //! Then exclusions, optional diversity (maximal marginal relevance) and the top `k`.
 
+use std::borrow::{Borrow, Cow};
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::{Deserialize, Serialize};
 
@@ -22,7 +24,7 @@ use crate::error::{Error, Result};
 use crate::event::EventKind;
 use crate::features::{id_key, title_words};
 use crate::item::Item;
-use crate::model::{Model, Step};
+use crate::model::{dot, Model, Step};
 use crate::profile::{facets, Profile};
 
 /// How to rank.
@@ -141,12 +143,7 @@ impl SimilarityBackend for Cpu {
     fn similarities(&self, items: &[f32], dim: usize, probes: &[&[f32]]) -> Vec<Vec<f32>> {
         probes
             .iter()
-            .map(|p| {
-                items
-                    .chunks_exact(dim)
-                    .map(|row| row.iter().zip(*p).map(|(a, b)| a * b).sum())
-                    .collect()
-            })
+            .map(|p| items.chunks_exact(dim).map(|row| dot(row, p)).collect())
             .collect()
     }
 }
@@ -154,20 +151,46 @@ impl SimilarityBackend for Cpu {
 /// Most item vectors kept in the ranker's cache.
 pub const CACHE_ITEMS: usize = 20_000;
 
+/// Candidates checked and encoded once by [`Ranker::catalog`], to be ranked many times: a
+/// storefront's grid, re-ranked after every tap.
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    items: Vec<Item>,
+    /// `items.len() × dim`, row-major.
+    vectors: Vec<f32>,
+    /// The [`Ranker::id`] that encoded it.
+    ranker: u64,
+}
+
+impl Catalog {
+    /// The items, as checked.
+    pub fn items(&self) -> &[Item] {
+        &self.items
+    }
+}
+
 /// A model plus a cache of item vectors: what a page keeps for its lifetime.
 pub struct Ranker<B: SimilarityBackend = Cpu> {
+    /// Distinguishes rankers, so a catalog is ranked only by the model that encoded it.
+    id: u64,
     model: Model,
     backend: B,
     cache: HashMap<u64, Vec<f32>>,
+    /// The last intent computed, keyed by the sequence it was computed from: ranking again
+    /// before the shopper does anything new skips the user encoder.
+    intent: Option<(u64, Vec<f32>)>,
 }
 
 impl Ranker<Cpu> {
     /// A ranker on the CPU.
     pub fn new(model: Model) -> Self {
+        static NEXT_ID: AtomicU64 = AtomicU64::new(0);
         Ranker {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             model,
             backend: Cpu,
             cache: HashMap::new(),
+            intent: None,
         }
     }
 }
@@ -179,9 +202,13 @@ impl<B: SimilarityBackend> Ranker<B> {
     }
 
     /// Unit vectors of `items` (`n × dim`, row-major), from the cache where possible.
-    pub fn vectors(&mut self, items: &[Item]) -> Result<Vec<f32>> {
+    pub fn vectors<I: Borrow<Item>>(&mut self, items: &[I]) -> Result<Vec<f32>> {
         let dim = self.model.config.dim;
-        let keys: Vec<u64> = items.iter().map(content_key).collect();
+        let mut buf = Vec::with_capacity(256);
+        let keys: Vec<u64> = items
+            .iter()
+            .map(|i| content_key(i.borrow(), &mut buf))
+            .collect();
         let mut seen = HashSet::new();
         let uncached = |cache: &HashMap<u64, Vec<f32>>, seen: &mut HashSet<u64>| {
             let new: Vec<usize> = (0..items.len())
@@ -197,12 +224,8 @@ impl<B: SimilarityBackend> Ranker<B> {
             missing = uncached(&self.cache, &mut seen);
         }
         if !missing.is_empty() {
-            let batch: Vec<Item> = missing.iter().map(|&i| items[i].clone()).collect();
-            let encoded = self
-                .model
-                .encode_items(&batch, true)?
-                .flatten_all()?
-                .to_vec1::<f32>()?;
+            let batch: Vec<&Item> = missing.iter().map(|&i| items[i].borrow()).collect();
+            let encoded = self.model.encode_items(&batch, true)?;
             for (&i, v) in missing.iter().zip(encoded.chunks_exact(dim)) {
                 self.cache.insert(keys[i], v.to_vec());
             }
@@ -219,6 +242,26 @@ impl<B: SimilarityBackend> Ranker<B> {
         Ok(out)
     }
 
+    /// The model's intent after `steps`, from the cache when the sequence is the last one's.
+    fn intent(&mut self, vectors: &[f32], steps: &[Step]) -> Result<Option<Vec<f32>>> {
+        let mut key = Vec::with_capacity(vectors.len() * 4 + steps.len() * 2);
+        key.extend(vectors.iter().flat_map(|v| v.to_le_bytes()));
+        key.extend(
+            steps
+                .iter()
+                .flat_map(|s| [s.kind as u8, s.gap_bucket() as u8]),
+        );
+        let key = xxhash_rust::xxh64::xxh64(&key, 0);
+        if let Some((k, intent)) = &self.intent {
+            if *k == key {
+                return Ok(Some(intent.clone()));
+            }
+        }
+        let intent = self.model.intent(vectors, steps)?;
+        self.intent = intent.clone().map(|i| (key, i));
+        Ok(intent)
+    }
+
     /// Ranks `candidates` for the shopper of `profile` at time `now_ms`.
     pub fn rank(
         &mut self,
@@ -228,17 +271,62 @@ impl<B: SimilarityBackend> Ranker<B> {
         now_ms: i64,
     ) -> Result<Vec<Ranked>> {
         options.validate()?;
-        let candidates: Vec<Item> = candidates
+        let candidates: Vec<Cow<Item>> = candidates
             .iter()
-            .cloned()
-            .map(Item::validated)
+            .map(Item::validated_ref)
             .collect::<Result<_>>()?;
+        let vectors = self.vectors(&candidates)?;
+        self.rank_encoded(profile, &candidates, &vectors, options, now_ms)
+    }
+
+    /// Checks and encodes `items` once, for [`Ranker::rank_catalog`] to rank them many times
+    /// without reading or hashing them again.
+    pub fn catalog(&mut self, items: &[Item]) -> Result<Catalog> {
+        let items: Vec<Item> = items
+            .iter()
+            .map(|i| i.validated_ref().map(Cow::into_owned))
+            .collect::<Result<_>>()?;
+        let vectors = self.vectors(&items)?;
+        Ok(Catalog {
+            items,
+            vectors,
+            ranker: self.id,
+        })
+    }
+
+    /// [`Ranker::rank`] over a catalog prepared by [`Ranker::catalog`].
+    pub fn rank_catalog(
+        &mut self,
+        profile: &Profile,
+        catalog: &Catalog,
+        options: &RankOptions,
+        now_ms: i64,
+    ) -> Result<Vec<Ranked>> {
+        options.validate()?;
+        if catalog.ranker != self.id {
+            return Err(Error::InvalidOptions(
+                "this catalog was prepared by another personalizer; prepare it with this one"
+                    .into(),
+            ));
+        }
+        self.rank_encoded(profile, &catalog.items, &catalog.vectors, options, now_ms)
+    }
+
+    /// Ranks checked candidates whose vectors are the rows of `vectors`.
+    fn rank_encoded<I: Borrow<Item>>(
+        &mut self,
+        profile: &Profile,
+        candidates: &[I],
+        vectors: &[f32],
+        options: &RankOptions,
+        now_ms: i64,
+    ) -> Result<Vec<Ranked>> {
+        let candidates: Vec<&Item> = candidates.iter().map(Borrow::borrow).collect();
         let n = candidates.len();
         if n == 0 {
             return Ok(Vec::new());
         }
         let dim = self.model.config.dim;
-        let vectors = self.vectors(&candidates)?;
 
         // Short-term: the recent engaged events, as the trainer's sequences are built.
         let mut recent: Vec<(Item, EventKind, i64)> = Vec::new();
@@ -264,16 +352,10 @@ impl<B: SimilarityBackend> Ranker<B> {
                     gap_seconds: t.checked_sub(1).map(|p| (ts - recent[p].2) / 1000),
                 })
                 .collect();
-            let rows = candle_core::Tensor::from_slice(
-                &recent_vectors,
-                (recent.len(), dim),
-                self.model.device(),
-            )?;
-            if let Some(intent) = self.model.intent(&rows, &steps)? {
-                let intent = intent.to_vec1::<f32>()?;
+            if let Some(intent) = self.intent(&recent_vectors, &steps)? {
                 short = self
                     .backend
-                    .similarities(&vectors, dim, &[&intent])
+                    .similarities(vectors, dim, &[&intent])
                     .swap_remove(0);
             }
             let history: Vec<u64> = recent.iter().map(|(i, _, _)| id_key(&i.id)).collect();
@@ -299,7 +381,7 @@ impl<B: SimilarityBackend> Ranker<B> {
             }
             long = self
                 .backend
-                .similarities(&vectors, dim, &[&taste])
+                .similarities(vectors, dim, &[&taste])
                 .swap_remove(0);
         }
 
@@ -316,14 +398,10 @@ impl<B: SimilarityBackend> Ranker<B> {
                 title: Some(q.to_string()),
                 ..Item::new(format!("query:{q}"))
             };
-            let qv = self
-                .model
-                .encode_items(&[probe], false)?
-                .flatten_all()?
-                .to_vec1::<f32>()?;
+            let qv = self.model.encode_items(&[probe], false)?;
             query_score = self
                 .backend
-                .similarities(&vectors, dim, &[&qv])
+                .similarities(vectors, dim, &[&qv])
                 .swap_remove(0);
             let words: HashSet<String> = title_words(q).into_iter().collect();
             for (h, c) in query_hits.iter_mut().zip(&candidates) {
@@ -385,7 +463,7 @@ impl<B: SimilarityBackend> Ranker<B> {
             })
             .collect();
         let k = options.k.unwrap_or(n).min(pool.len());
-        let picked = select(&mut pool, &scores, &vectors, dim, options.diversity, k);
+        let picked = select(&mut pool, &scores, vectors, dim, options.diversity, k);
 
         let interests = profile.interests(now_ms);
         let last = recent.last().map(|(i, _, _)| i);
@@ -529,27 +607,24 @@ fn verb(kind: EventKind) -> &'static str {
     }
 }
 
-/// Cache key of an item's vector: everything the encoder reads.
-fn content_key(item: &Item) -> u64 {
-    let mut text = String::with_capacity(128);
+/// Cache key of an item's vector: everything the encoder reads. `buf` is scratch space, so
+/// keying a thousand candidates allocates once.
+fn content_key(item: &Item, buf: &mut Vec<u8>) -> u64 {
+    buf.clear();
     for part in [
         Some(item.id.as_str()),
         item.title.as_deref(),
         item.category.as_deref(),
         item.brand.as_deref(),
     ] {
-        text.push_str(part.unwrap_or(""));
-        text.push('\u{1f}');
+        buf.extend_from_slice(part.unwrap_or("").as_bytes());
+        buf.push(0x1f);
     }
-    text.push_str(
-        &item
-            .price
-            .map(|p| p.to_bits().to_string())
-            .unwrap_or_default(),
-    );
+    let price = item.price.map_or(u64::MAX, |p| u64::from(p.to_bits()));
+    buf.extend_from_slice(&price.to_le_bytes());
     for t in &item.tags {
-        text.push('\u{1f}');
-        text.push_str(t);
+        buf.push(0x1f);
+        buf.extend_from_slice(t.as_bytes());
     }
-    xxhash_rust::xxh64::xxh64(text.as_bytes(), 0)
+    xxhash_rust::xxh64::xxh64(buf, 0)
 }

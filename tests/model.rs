@@ -3,8 +3,9 @@
 
 mod common;
 
-use tastebud::model::{ModelFile, FORMAT_VERSION};
-use tastebud::{Error, Item, Model};
+use candle_core::Tensor;
+use tastebud::model::{FeatureBatch, IdPart, ModelFile, SequenceBatch, Step, FORMAT_VERSION};
+use tastebud::{Error, EventKind, Item, Model};
 
 const MODEL_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/model");
 
@@ -144,12 +145,9 @@ fn cosine(model: &Model, a: &str, b: &str) -> f32 {
             ..Item::new("new-b")
         },
     ];
-    let v = model
-        .encode_items(&items, false)
-        .unwrap()
-        .to_vec2::<f32>()
-        .unwrap();
-    v[0].iter().zip(&v[1]).map(|(x, y)| x * y).sum()
+    let v = model.encode_items(&items, false).unwrap();
+    let (a, b) = v.split_at(model.config.dim);
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
 /// Items never seen in training get vectors from their words: two candle holders are closer
@@ -176,13 +174,68 @@ fn unseen_items_land_near_similar_ones() {
 #[test]
 fn item_vectors_are_unit_length() {
     let model = common::default_model();
-    let v = model
-        .encode_items(&common::catalog(), true)
-        .unwrap()
-        .to_vec2::<f32>()
-        .unwrap();
-    for row in v {
+    let v = model.encode_items(&common::catalog(), true).unwrap();
+    for row in v.chunks_exact(model.config.dim) {
         let norm: f32 = row.iter().map(|x| x * x).sum::<f32>().sqrt();
         assert!((norm - 1.0).abs() < 1e-4, "{norm}");
+    }
+}
+
+/// The ranker's inference loops compute what the candle definition (the one the trainer
+/// trains) computes: item vectors with and without ids, and the intent after a sequence.
+#[test]
+fn inference_loops_match_the_candle_definition() {
+    let model = common::default_model();
+    let items = common::catalog();
+    let dim = model.config.dim;
+    let batch = FeatureBatch::new(&model.features(&items), model.device()).unwrap();
+    for (ids, use_ids) in [(IdPart::Use, true), (IdPart::Skip, false)] {
+        let want = model.items.encode(&batch, ids).unwrap();
+        let want: Vec<f32> = want.flatten_all().unwrap().to_vec1().unwrap();
+        let got = model.encode_items(&items, use_ids).unwrap();
+        assert_all_close(&want, &got);
+    }
+    // Every kind and several gaps, over more steps than the encoder reads.
+    let n = model.config.max_len + 7;
+    let seq: Vec<Item> = (0..n).map(|i| items[i % items.len()].clone()).collect();
+    let steps: Vec<Step> = (0..n)
+        .map(|i| Step {
+            kind: EventKind::ALL[i % EventKind::COUNT],
+            gap_seconds: (i > 0).then_some(7i64.pow((i % 9) as u32)),
+        })
+        .collect();
+    let vectors = model.encode_items(&seq, true).unwrap();
+    for len in [1, 5, n] {
+        let (vectors, steps) = (&vectors[(n - len) * dim..], &steps[n - len..]);
+        let got = model.intent(vectors, steps).unwrap().unwrap();
+        let l = len.min(model.config.max_len);
+        let rows =
+            Tensor::from_slice(&vectors[(len - l) * dim..], (1, l, dim), model.device()).unwrap();
+        let ints = |f: fn(&Step) -> u32| {
+            let v: Vec<u32> = steps[len - l..].iter().map(f).collect();
+            Tensor::from_vec(v, (1, l), model.device()).unwrap()
+        };
+        let seq = SequenceBatch {
+            items: rows,
+            kinds: ints(|s| s.kind as u32),
+            gaps: ints(Step::gap_bucket),
+            mask: SequenceBatch::attention_mask(&[0], l, model.device()).unwrap(),
+        };
+        let out = model.user.forward(&seq, None).unwrap();
+        let want: Vec<f32> = out
+            .narrow(1, l - 1, 1)
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1()
+            .unwrap();
+        assert_all_close(&want, &got);
+    }
+}
+
+fn assert_all_close(want: &[f32], got: &[f32]) {
+    assert_eq!(want.len(), got.len());
+    for (i, (a, b)) in want.iter().zip(got).enumerate() {
+        assert!((a - b).abs() <= 1e-5, "[{i}]: {a} vs {b}");
     }
 }

@@ -1,14 +1,25 @@
 //! What pages pass in, read into core types. Everything is checked here or by the core before
 //! anything changes, and every failure is a coded [`Error`].
 
-use js_sys::{Object, Reflect, Uint8Array};
+use js_sys::{JsString, Object, Reflect, Uint8Array, JSON};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use tastebud::item::MAX_ID_BYTES;
 use tastebud::{Event, EventKind, Item, ProfileConfig, RankOptions};
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::error::{Error, Result};
+
+#[wasm_bindgen]
+extern "C" {
+    /// The platform's `TextEncoder` (browsers, Node, Deno, workers all have it).
+    type TextEncoder;
+    #[wasm_bindgen(constructor)]
+    fn new() -> TextEncoder;
+    #[wasm_bindgen(method)]
+    fn encode(this: &TextEncoder, input: &JsString) -> Uint8Array;
+}
 
 /// The latest time a JavaScript `Date` can hold, in epoch milliseconds.
 const MAX_DATE_MS: f64 = 8.64e15;
@@ -78,11 +89,30 @@ pub fn event(value: JsValue, now_ms: f64) -> Result<Event> {
 
 /// Reads the candidates of `rank`. Fields other than an item's own are ignored, so a page can
 /// pass its product objects as they are.
+///
+/// They cross as one JSON string: the engine's `JSON.stringify` and serde_json read a thousand
+/// items several times faster than a call into JavaScript per field.
 pub fn items(value: JsValue) -> Result<Vec<Item>> {
     if !js_sys::Array::is_array(&value) {
         return Err(Error::item("candidates must be an array of items".into()));
     }
-    from_js(value, "an array of items", Error::item)
+    let json = JSON::stringify(&value)
+        .map_err(|e| Error::item(format!("candidates cannot be read: {}", describe(&e))))?;
+    // The engine's encoder and one memory copy: wasm-bindgen's string passing loops over the
+    // characters in JavaScript.
+    let json = TextEncoder::new().encode(&json).to_vec();
+    serde_json::from_slice(&json).map_err(|_| {
+        // Only on error: find the culprit, to say which item and what is wrong with it.
+        let values: Vec<serde_json::Value> = serde_json::from_slice(&json).unwrap_or_default();
+        let (at, e) = values
+            .into_iter()
+            .enumerate()
+            .find_map(|(i, v)| serde_json::from_value::<Item>(v).err().map(|e| (i, e)))
+            .map_or((0, String::from("not an array of items")), |(i, e)| {
+                (i, e.to_string())
+            });
+        Error::item(format!("candidate {at}: {e}"))
+    })
 }
 
 /// Reads ranking options; `undefined` means the defaults.
@@ -202,4 +232,12 @@ fn from_js<T: DeserializeOwned>(
     error: fn(String) -> Error,
 ) -> Result<T> {
     serde_wasm_bindgen::from_value(value).map_err(|e| error(format!("expected {what}: {e}")))
+}
+
+/// A thrown JavaScript value as text.
+pub fn describe(e: &JsValue) -> String {
+    e.dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| e.as_string())
+        .unwrap_or_else(|| format!("{e:?}"))
 }

@@ -8,6 +8,7 @@ mod error;
 mod input;
 mod model;
 
+use js_sys::JSON;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
@@ -101,8 +102,30 @@ impl Personalizer {
     ) -> Result<JsValue> {
         let candidates = input::items(candidates)?;
         let options = input::rank_options(options.map_or(JsValue::UNDEFINED, Into::into))?;
-        let ranked = self.inner.rank(&candidates, &options, now())?;
-        to_js(&ranked)
+        ranked_to_js(&self.inner.rank(&candidates, &options, now())?)
+    }
+
+    /// Checks and encodes `items` once, for `rankCatalog` to rank them again and again (a
+    /// storefront's grid after every tap) without reading them from JavaScript each time.
+    pub fn catalog(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "Item[]")] items: JsValue,
+    ) -> Result<Catalog> {
+        let items = input::items(items)?;
+        Ok(Catalog {
+            inner: self.inner.catalog(&items)?,
+        })
+    }
+
+    /// `rank` over a catalog from `catalog()`.
+    #[wasm_bindgen(js_name = rankCatalog, unchecked_return_type = "Ranked[]")]
+    pub fn rank_catalog(
+        &mut self,
+        catalog: &Catalog,
+        options: Option<RankOptionsArg>,
+    ) -> Result<JsValue> {
+        let options = input::rank_options(options.map_or(JsValue::UNDEFINED, Into::into))?;
+        ranked_to_js(&self.inner.rank_catalog(&catalog.inner, &options, now())?)
     }
 
     /// What the profile knows, in brief: top interests, price band, activity, intent.
@@ -147,6 +170,29 @@ impl Personalizer {
     pub fn export_json(&self) -> String {
         self.inner.profile().to_json()
     }
+}
+
+/// Candidates checked and encoded once by `Personalizer.catalog`.
+#[wasm_bindgen]
+pub struct Catalog {
+    inner: tastebud::Catalog,
+}
+
+#[wasm_bindgen]
+impl Catalog {
+    /// Number of items.
+    #[wasm_bindgen(getter)]
+    pub fn length(&self) -> usize {
+        self.inner.items().len()
+    }
+}
+
+/// Rankings go back as JSON, for the same reason as candidates come in as JSON (see
+/// `input::items`).
+fn ranked_to_js(ranked: &[tastebud::Ranked]) -> Result<JsValue> {
+    let json = serde_json::to_string(ranked)
+        .map_err(|e| Error(tastebud::Error::Internal(e.to_string())))?;
+    JSON::parse(&json).map_err(|e| Error(tastebud::Error::Internal(input::describe(&e))))
 }
 
 fn now() -> i64 {

@@ -8,7 +8,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{Response, Url};
 
 use crate::error::{Error, Result};
-use crate::input;
+use crate::input::{self, describe};
 
 /// The model trained on Online Retail by `make model`.
 #[cfg(feature = "default-model")]
@@ -81,12 +81,4 @@ async fn read(response: &Response, url: &str) -> Result<Vec<u8>> {
         .await
         .map_err(failed)?;
     Ok(js_sys::Uint8Array::new(&buffer).to_vec())
-}
-
-/// A thrown JavaScript value as text.
-fn describe(e: &JsValue) -> String {
-    e.dyn_ref::<js_sys::Error>()
-        .map(|e| String::from(e.message()))
-        .or_else(|| e.as_string())
-        .unwrap_or_else(|| format!("{e:?}"))
 }

@@ -3,17 +3,22 @@
 //! trains it; the runtime builds the same code from safetensors bytes.
 
 mod file;
+mod frozen;
 mod item_encoder;
 mod transitions;
 mod user_encoder;
 
+use std::borrow::Borrow;
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
-use candle_core::{DType, Device, Tensor};
+use candle_core::{DType, Device};
 use candle_nn::VarBuilder;
 use serde::{Deserialize, Serialize};
 
 pub use file::{ModelFile, FORMAT_VERSION};
+pub(crate) use frozen::dot;
+use frozen::Frozen;
 pub use item_encoder::{FeatureBatch, IdPart, ItemEncoder};
 pub use transitions::Transitions;
 pub use user_encoder::{Dropout, SequenceBatch, UserEncoder};
@@ -94,6 +99,9 @@ pub struct Model {
     /// Item-to-item successor counts.
     pub transitions: Transitions,
     device: Device,
+    /// The encoders' weights for the inference loops, copied on first use (a model being
+    /// trained never uses them).
+    frozen: OnceLock<Frozen>,
 }
 
 impl Model {
@@ -107,6 +115,7 @@ impl Model {
             config,
             transitions,
             device,
+            frozen: OnceLock::new(),
         })
     }
 
@@ -136,34 +145,38 @@ impl Model {
             .collect()
     }
 
-    /// Unit vectors `[n, dim]` of `items`; `use_ids: false` gives the content-only vectors.
-    pub fn encode_items(&self, items: &[Item], use_ids: bool) -> Result<Tensor> {
-        let batch = FeatureBatch::new(&self.features(items), &self.device)?;
-        let ids = if use_ids { IdPart::Use } else { IdPart::Skip };
-        Ok(self.items.encode(&batch, ids)?)
+    /// Unit vectors of `items`, `n × dim` row-major; `use_ids: false` gives the content-only
+    /// vectors. The same numbers as [`ItemEncoder::encode`], computed without candle's
+    /// per-operation cost.
+    pub fn encode_items<I: Borrow<Item>>(&self, items: &[I], use_ids: bool) -> Result<Vec<f32>> {
+        let frozen = self.frozen()?;
+        let dim = self.config.dim;
+        let mut out = vec![0f32; items.len() * dim];
+        for (item, row) in items.iter().zip(out.chunks_exact_mut(dim)) {
+            let features = ItemFeatures::new(item.borrow(), &self.config.hashing);
+            frozen.items.encode(&features, use_ids, row);
+        }
+        Ok(out)
     }
 
-    /// The intent vector `[dim]` after a sequence of steps whose item vectors are the rows of
-    /// `item_vectors` (`[len, dim]`, oldest first; only the last `max_len` are read); `None`
-    /// for an empty sequence.
-    pub fn intent(&self, item_vectors: &Tensor, steps: &[Step]) -> Result<Option<Tensor>> {
-        let len = steps.len().min(self.config.max_len);
-        if len == 0 {
-            return Ok(None);
+    /// The intent vector (`dim`) after a sequence of steps whose item vectors are the rows of
+    /// `item_vectors` (`steps.len() × dim`, oldest first; only the last `max_len` are read);
+    /// `None` for an empty sequence. The last position of [`UserEncoder::forward`], computed
+    /// without candle's per-operation cost.
+    pub fn intent(&self, item_vectors: &[f32], steps: &[Step]) -> Result<Option<Vec<f32>>> {
+        let frozen = self.frozen()?;
+        Ok(frozen.user.intent(item_vectors, steps, self.config.dim))
+    }
+
+    fn frozen(&self) -> Result<&Frozen> {
+        if let Some(frozen) = self.frozen.get() {
+            return Ok(frozen);
         }
-        let skip = steps.len() - len;
-        let items = item_vectors.narrow(0, skip, len)?.unsqueeze(0)?;
-        let steps = &steps[skip..];
-        let kinds: Vec<u32> = steps.iter().map(|s| s.kind as u32).collect();
-        let gaps: Vec<u32> = steps.iter().map(Step::gap_bucket).collect();
-        let seq = SequenceBatch {
-            items,
-            kinds: Tensor::from_vec(kinds, (1, len), &self.device)?,
-            gaps: Tensor::from_vec(gaps, (1, len), &self.device)?,
-            mask: SequenceBatch::attention_mask(&[0], len, &self.device)?,
+        let frozen = Frozen {
+            items: self.items.freeze()?,
+            user: self.user.freeze()?,
         };
-        let out = self.user.forward(&seq, None)?;
-        Ok(Some(out.narrow(1, len - 1, 1)?.flatten_all()?))
+        Ok(self.frozen.get_or_init(|| frozen))
     }
 }
 

@@ -247,7 +247,18 @@ async fn bad_input_throws_a_coded_error_and_changes_nothing() {
         assert_eq!(bytes(&p), before, "a refused event changed the profile");
     }
 
+    let nan_candidate = js(r#"[{"id": "x"}]"#);
+    set(
+        &nan_candidate,
+        &["0", "price"],
+        JsValue::from(f64::INFINITY),
+    );
+    let cyclic = js(r#"[{"id": "x"}]"#);
+    set(&cyclic, &["0", "self"], cyclic.clone());
     for (candidates, options, want) in [
+        (nan_candidate, None, "invalid_item"),
+        (cyclic, None, "invalid_item"),
+        (js(r#"[{"id": "x", "price": null}]"#), None, "invalid_item"),
         (js(r#"[{"title": "no id"}]"#), None, "invalid_item"),
         (js(r#"{"id": "not an array"}"#), None, "invalid_item"),
         (
@@ -337,4 +348,25 @@ async fn forget_and_clear_remove_what_the_shopper_did() {
     p.clear();
     let fresh = Personalizer::create(None).await.unwrap();
     assert_eq!(bytes(&p), bytes(&fresh));
+}
+
+#[wasm_bindgen_test]
+async fn a_prepared_catalog_ranks_as_its_items_do() {
+    let mut p = Personalizer::create(None).await.unwrap();
+    p.record(js(&format!(
+        r#"{{"type": "view", "item": {}}}"#,
+        item("h1", "WHITE HANGING HEART T-LIGHT HOLDER")
+    )))
+    .unwrap();
+    let prepared = p.catalog(catalog()).unwrap();
+    assert_eq!(prepared.length(), 6);
+    let by_catalog = p.rank_catalog(&prepared, None).unwrap();
+    let by_items = p.rank(catalog(), None).unwrap();
+    assert_eq!(
+        JSON::stringify(&by_catalog).unwrap(),
+        JSON::stringify(&by_items).unwrap()
+    );
+    let mut other = Personalizer::create(None).await.unwrap();
+    let err = other.rank_catalog(&prepared, None).err().map(code);
+    assert_eq!(err.as_deref(), Some("invalid_options"));
 }

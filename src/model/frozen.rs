@@ -1,0 +1,296 @@
+//! The encoders' forward passes at inference time, as plain loops over weights copied once out
+//! of the candle modules. The candle modules define the model and train it; but a page that
+//! re-ranks on every tap cannot afford candle's per-operation cost on tensors this small (one
+//! sequence of at most 50 events, 64 dimensions, items with a dozen tokens), so the ranker runs
+//! these. `tests/model.rs` checks them against the candle definition.
+
+use candle_core::{Result, Tensor};
+
+use crate::features::{ItemFeatures, ID_HASHES};
+use crate::model::Step;
+
+/// The weights of both encoders as flat row-major `f32` arrays.
+#[derive(Clone)]
+pub struct Frozen {
+    pub(crate) items: FrozenItems,
+    pub(crate) user: FrozenUser,
+}
+
+impl std::fmt::Debug for Frozen {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Frozen { .. }")
+    }
+}
+
+/// A `[rows, cols]` matrix read out of a tensor.
+#[derive(Clone)]
+pub(crate) struct Matrix {
+    data: Vec<f32>,
+    cols: usize,
+}
+
+impl Matrix {
+    pub(crate) fn new(t: &Tensor) -> Result<Self> {
+        let (_, cols) = t.dims2()?;
+        Ok(Matrix {
+            data: t.flatten_all()?.to_vec1()?,
+            cols,
+        })
+    }
+
+    /// Row `r`, or zeros past the end (buckets are always in range for a loaded model; this
+    /// keeps a bug from becoming a panic).
+    fn row(&self, r: usize) -> &[f32] {
+        self.data
+            .get(r * self.cols..(r + 1) * self.cols)
+            .unwrap_or(&[])
+    }
+}
+
+#[derive(Clone)]
+pub(crate) struct FrozenItems {
+    pub(crate) id_tables: Vec<Matrix>,
+    pub(crate) tokens: Matrix,
+}
+
+impl FrozenItems {
+    /// Writes the unit vector of `f` into `out` (`dim` long): the id rows (when `use_ids`) plus
+    /// the weighted token rows, normalised.
+    pub(crate) fn encode(&self, f: &ItemFeatures, use_ids: bool, out: &mut [f32]) {
+        out.fill(0.0);
+        for &(bucket, w) in &f.tokens {
+            axpy(out, self.tokens.row(bucket as usize), w);
+        }
+        if use_ids {
+            let mut id = vec![0f32; out.len()];
+            for k in 0..ID_HASHES {
+                axpy(
+                    &mut id,
+                    self.id_tables[k].row(f.id_buckets[k] as usize),
+                    1.0,
+                );
+            }
+            out.iter_mut().zip(&id).for_each(|(o, i)| *o += i);
+        }
+        let norm = (dot(out, out) + 1e-8).sqrt();
+        out.iter_mut().for_each(|x| *x /= norm);
+    }
+}
+
+#[derive(Clone)]
+pub(crate) struct Dense {
+    /// `[out, in]`.
+    pub(crate) weight: Matrix,
+    pub(crate) bias: Vec<f32>,
+}
+
+impl Dense {
+    fn apply(&self, x: &[f32], out: &mut Vec<f32>) {
+        out.clear();
+        out.extend(
+            self.bias
+                .iter()
+                .enumerate()
+                .map(|(o, b)| dot(self.weight.row(o), x) + b),
+        );
+    }
+}
+
+#[derive(Clone)]
+pub(crate) struct LayerNorm {
+    pub(crate) weight: Vec<f32>,
+    pub(crate) bias: Vec<f32>,
+}
+
+impl LayerNorm {
+    fn apply(&self, x: &[f32], out: &mut Vec<f32>) {
+        let n = x.len() as f32;
+        let mean = x.iter().sum::<f32>() / n;
+        let var = x.iter().map(|v| (v - mean) * (v - mean)).sum::<f32>() / n;
+        let scale = (var + 1e-5).sqrt();
+        out.clear();
+        out.extend(
+            x.iter()
+                .zip(self.weight.iter().zip(&self.bias))
+                .map(|(v, (w, b))| (v - mean) / scale * w + b),
+        );
+    }
+}
+
+#[derive(Clone)]
+pub(crate) struct Block {
+    pub(crate) ln1: LayerNorm,
+    pub(crate) qkv: Dense,
+    pub(crate) out: Dense,
+    pub(crate) ln2: LayerNorm,
+    pub(crate) up: Dense,
+    pub(crate) down: Dense,
+    pub(crate) heads: usize,
+}
+
+impl Block {
+    /// The block over `x` (`len` rows of `dim`), returning the rows `from..len` only: later
+    /// blocks need every row, the last block only the newest.
+    fn forward(&self, x: &[f32], dim: usize, from: usize) -> Vec<f32> {
+        let len = x.len() / dim;
+        let hd = dim / self.heads;
+        let scale = (hd as f32).sqrt();
+        let (mut normed, mut qkv) = (Vec::new(), Vec::with_capacity(len * 3 * dim));
+        let mut row = Vec::new();
+        for t in 0..len {
+            self.ln1.apply(&x[t * dim..(t + 1) * dim], &mut normed);
+            self.qkv.apply(&normed, &mut row);
+            qkv.extend_from_slice(&row);
+        }
+        let part = |t: usize, which: usize, h: usize| {
+            let at = t * 3 * dim + which * dim + h * hd;
+            &qkv[at..at + hd]
+        };
+        let mut out = Vec::with_capacity((len - from) * dim);
+        let (mut ctx, mut scores, mut h1, mut h2, mut f) = (
+            vec![0f32; dim],
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+        );
+        for t in from..len {
+            for h in 0..self.heads {
+                // Causal: position t sees 0..=t.
+                scores.clear();
+                scores.extend((0..=t).map(|s| dot(part(t, 0, h), part(s, 1, h)) / scale));
+                let max = scores.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+                scores.iter_mut().for_each(|s| *s = (*s - max).exp());
+                let total: f32 = scores.iter().sum();
+                let c = &mut ctx[h * hd..(h + 1) * hd];
+                c.fill(0.0);
+                for (s, p) in scores.iter().enumerate() {
+                    axpy(c, part(s, 2, h), p / total);
+                }
+            }
+            self.out.apply(&ctx, &mut h1);
+            let x1: Vec<f32> = x[t * dim..(t + 1) * dim]
+                .iter()
+                .zip(&h1)
+                .map(|(a, b)| a + b)
+                .collect();
+            self.ln2.apply(&x1, &mut h2);
+            self.up.apply(&h2, &mut f);
+            f.iter_mut().for_each(|v| *v = v.max(0.0));
+            self.down.apply(&f, &mut h1);
+            out.extend(x1.iter().zip(&h1).map(|(a, b)| a + b));
+        }
+        out
+    }
+}
+
+#[derive(Clone)]
+pub(crate) struct FrozenUser {
+    pub(crate) positions: Matrix,
+    pub(crate) kinds: Matrix,
+    pub(crate) gaps: Matrix,
+    pub(crate) blocks: Vec<Block>,
+    pub(crate) ln_final: LayerNorm,
+}
+
+impl FrozenUser {
+    /// The intent after the last of `steps`, whose item vectors are the rows of `items`
+    /// (`steps.len() × dim`); only the last `max_len` steps are read.
+    pub(crate) fn intent(&self, items: &[f32], steps: &[Step], dim: usize) -> Option<Vec<f32>> {
+        let max_len = self.positions.data.len() / dim;
+        let len = steps.len().min(max_len);
+        if len == 0 || items.len() != steps.len() * dim {
+            return None;
+        }
+        let skip = steps.len() - len;
+        let sqrt_d = (dim as f32).sqrt();
+        let mut x = Vec::with_capacity(len * dim);
+        for (t, step) in steps[skip..].iter().enumerate() {
+            let item = &items[(skip + t) * dim..(skip + t + 1) * dim];
+            let kind = self.kinds.row(step.kind as usize);
+            let gap = self.gaps.row(step.gap_bucket() as usize);
+            let pos = self.positions.row(max_len - len + t);
+            for i in 0..dim {
+                x.push(item[i] * sqrt_d + kind[i] + gap[i] + pos[i]);
+            }
+        }
+        for (b, block) in self.blocks.iter().enumerate() {
+            let from = if b + 1 == self.blocks.len() {
+                x.len() / dim - 1
+            } else {
+                0
+            };
+            x = block.forward(&x, dim, from);
+        }
+        let last = &x[x.len() - dim..];
+        let mut out = Vec::with_capacity(dim);
+        self.ln_final.apply(last, &mut out);
+        Some(out)
+    }
+}
+
+/// Dot product: four 128-bit lanes on wasm32 with SIMD, eight independent sums elsewhere (one
+/// running sum must be added in order, which keeps the compiler from using SIMD lanes).
+#[inline]
+pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    {
+        use core::arch::wasm32::*;
+        let (mut acc0, mut acc1) = (f32x4_splat(0.0), f32x4_splat(0.0));
+        let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
+        let tail: f32 = ca
+            .remainder()
+            .iter()
+            .zip(cb.remainder())
+            .map(|(x, y)| x * y)
+            .sum();
+        for (x, y) in ca.zip(cb) {
+            // SAFETY: each chunk holds 8 f32s, two unaligned 16-byte loads apiece.
+            unsafe {
+                let (x0, x1) = (
+                    v128_load(x.as_ptr().cast()),
+                    v128_load(x[4..].as_ptr().cast()),
+                );
+                let (y0, y1) = (
+                    v128_load(y.as_ptr().cast()),
+                    v128_load(y[4..].as_ptr().cast()),
+                );
+                acc0 = f32x4_add(acc0, f32x4_mul(x0, y0));
+                acc1 = f32x4_add(acc1, f32x4_mul(x1, y1));
+            }
+        }
+        let acc = f32x4_add(acc0, acc1);
+        f32x4_extract_lane::<0>(acc)
+            + f32x4_extract_lane::<1>(acc)
+            + f32x4_extract_lane::<2>(acc)
+            + f32x4_extract_lane::<3>(acc)
+            + tail
+    }
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+    {
+        let mut acc = [0f32; 8];
+        let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
+        let tail: f32 = ca
+            .remainder()
+            .iter()
+            .zip(cb.remainder())
+            .map(|(x, y)| x * y)
+            .sum();
+        for (x, y) in ca.zip(cb) {
+            for i in 0..8 {
+                acc[i] += x[i] * y[i];
+            }
+        }
+        acc.iter().sum::<f32>() + tail
+    }
+}
+
+/// `y += a·x`.
+#[inline]
+fn axpy(y: &mut [f32], x: &[f32], a: f32) {
+    for (y, x) in y.iter_mut().zip(x) {
+        *y += a * x;
+    }
+}
