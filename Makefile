@@ -4,25 +4,34 @@ CARGO  ?= cargo
 DATA   ?= data/online-retail/online_retail.csv.gz
 ML100K := .cache/ml-100k
 TRAIN  := $(CARGO) run --release -q -p tastebud-train --
+WASM   := --profile wasm --target wasm32-unknown-unknown
+export CHROMEDRIVER ?= /usr/bin/chromedriver
 
-.PHONY: demo test lint setup model bench bench-scale ml-100k
+.PHONY: demo test lint setup pkg model bench bench-scale ml-100k
 
 ## The main job on the embedded default model: replay a shopper, rank, explain.
 demo:
 	$(CARGO) run --release -q -p tastebud-train --example demo
 
-## Everything CI checks: formatting, lints (native and wasm32), the wasm32 build, all tests.
+## Everything CI checks: formatting, lints (native and wasm32), the native tests, the bindings'
+## suite in Node and headless Chromium, and the packed npm package used as a consumer would.
 test: setup lint ml-100k
-	$(CARGO) build --lib --target wasm32-unknown-unknown
-	$(CARGO) test --workspace --release
+	$(CARGO) test --workspace --exclude tastebud-wasm --release
+	$(CARGO) test -p tastebud-wasm $(WASM)
+	scripts/pkg.sh
+	node bindings/js/consumer.mjs
 
 lint: setup
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --release -- -D warnings
-	$(CARGO) clippy --lib --target wasm32-unknown-unknown -- -D warnings
+	$(CARGO) clippy -p tastebud -p tastebud-wasm --all-targets $(WASM) -- -D warnings
 
 setup:
 	scripts/setup.sh
+
+## The npm package in pkg/ (`npm pack pkg/` packs it).
+pkg: setup
+	scripts/pkg.sh
 
 ml-100k:
 	scripts/fetch-ml100k.sh
@@ -31,8 +40,10 @@ ml-100k:
 model:
 	$(TRAIN) fit --format online-retail --data $(DATA) --out model
 
-## Training time and quality on ml-100k (the figures in the README).
-bench: ml-100k
+## The package's size, cold start, record and rank times in Node and headless Chromium; then
+## training time and quality on ml-100k (the figures in the README).
+bench: pkg ml-100k
+	scripts/bench-wasm.sh
 	scripts/bench.sh
 
 ## The trainer at 100k users × 100k items on generated data: time and peak memory.

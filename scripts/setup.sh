@@ -30,3 +30,10 @@ if ((${#missing[@]})); then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+
+# The JavaScript tests' packages from their lockfile: playwright-core (drives Debian's
+# Chromium), typescript, workerd (ships its own binary in an npm package).
+js="$root/bindings/js"
+if [[ ! "$js/node_modules/.package-lock.json" -nt "$js/package-lock.json" ]]; then
+  npm ci --prefix "$js" --no-audit --no-fund
+fi

@@ -1,4 +1,4 @@
-export { Personalizer } from "./tastebud.js";
+export { Catalog, Personalizer } from "./tastebud.js";
 export type {
   CreateOptions,
   ErrorCode,

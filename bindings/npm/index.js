@@ -3,7 +3,7 @@
 // given, so server-side rendering can import this module safely.
 import initWasm, { Personalizer } from "./tastebud.js";
 
-export { Personalizer } from "./tastebud.js";
+export { Catalog, Personalizer } from "./tastebud.js";
 
 let ready;
 

@@ -4,7 +4,7 @@ import { initSync } from "./tastebud.js";
 
 initSync({ module: readFileSync(new URL("./tastebud_bg.wasm", import.meta.url)) });
 
-export { Personalizer } from "./tastebud.js";
+export { Catalog, Personalizer } from "./tastebud.js";
 
 /** The code is loaded on import; kept so the same code runs everywhere. */
 export async function init() {}

@@ -5,7 +5,7 @@ import { initSync } from "./tastebud.js";
 
 initSync({ module: wasm });
 
-export { Personalizer } from "./tastebud.js";
+export { Catalog, Personalizer } from "./tastebud.js";
 
 /** The code is loaded on import; kept so the same code runs everywhere. */
 export async function init() {}

@@ -1,0 +1,47 @@
+// What a user does with the installed package, run in Node and in a page: returns what they
+// would check, and throws if something is wrong.
+export async function scenario({ Personalizer }) {
+  const check = (ok, what) => {
+    if (!ok) throw new Error(`consumer check failed: ${what}`);
+  };
+  const holder = (id, title) => ({ id, title, category: "home/candle holders", price: 2.95 });
+  const catalog = [
+    holder("h1", "WHITE HANGING HEART T-LIGHT HOLDER"),
+    { id: "b1", title: "JUMBO BAG RED RETROSPOT", category: "bags", price: 1.95 },
+    holder("h2", "GLASS STAR FROSTED T-LIGHT HOLDER"),
+    { id: "m1", title: "PINK POLKADOT MUG", category: "kitchen/mugs", price: 2.55 },
+    holder("h3", "ZINC HEART LATTICE T-LIGHT HOLDER"),
+    { id: "t1", title: "SET OF 3 CAKE TINS PANTRY DESIGN", category: "kitchen/tins", price: 4.95 },
+  ];
+
+  const p = await Personalizer.create();
+  check(p.rank(catalog).map((r) => r.id).join() === catalog.map((i) => i.id).join(), "a new shopper sees the page's order");
+  p.record({ type: "view", item: catalog[0] });
+  p.record({ type: "dwell", item: catalog[0], ms: 40_000 });
+  p.record({ type: "click", item: catalog[2] });
+  const top = p.rank(catalog, { k: 3 });
+  check(top.length === 3 && top.every((r) => r.id.startsWith("h")), `holders first: ${top.map((r) => r.id)}`);
+  check(top.some((r) => r.reasons.length > 0 && typeof r.reasons[0].text === "string"), "reasons to show");
+  const summary = p.profile();
+  check(summary.rememberedItems === 2 && summary.topInterests.length > 0, "a readable profile");
+  check(p.explain("h3").ranked?.position >= 1, "an explanation");
+  check(p.rankCatalog(p.catalog(catalog), { k: 3 }).map((r) => r.id).join() === top.map((r) => r.id).join(), "a prepared catalog ranks the same");
+
+  let error;
+  try {
+    p.record({ type: "view", item: { id: "x", price: -1 } });
+  } catch (e) {
+    error = e;
+  }
+  check(error instanceof Error && error.code === "invalid_item" && error.name === "TastebudError", "coded errors");
+
+  const saved = p.export();
+  const back = await Personalizer.import(saved);
+  check(back.export().join() === saved.join(), "export/import round trip");
+  check(JSON.parse(back.exportJson()).items.length === 2, "readable JSON export");
+  back.forget("h1");
+  check(back.profile().rememberedItems === 1, "forget");
+  back.clear();
+  check(back.profile().storedEvents === 0, "clear");
+  return { top: top.map((r) => r.id), bytes: saved.length };
+}
