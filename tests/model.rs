@@ -190,7 +190,7 @@ fn inference_loops_match_the_candle_definition() {
     let dim = model.config.dim;
     let batch = FeatureBatch::new(&model.features(&items), model.device()).unwrap();
     for (ids, use_ids) in [(IdPart::Use, true), (IdPart::Skip, false)] {
-        let want = model.items.encode(&batch, ids).unwrap();
+        let want = model.items().unwrap().encode(&batch, ids).unwrap();
         let want: Vec<f32> = want.flatten_all().unwrap().to_vec1().unwrap();
         let got = model.encode_items(&items, use_ids).unwrap();
         assert_all_close(&want, &got);
@@ -221,7 +221,7 @@ fn inference_loops_match_the_candle_definition() {
             gaps: ints(Step::gap_bucket),
             mask: SequenceBatch::attention_mask(&[0], l, model.device()).unwrap(),
         };
-        let out = model.user.forward(&seq, None).unwrap();
+        let out = model.user().unwrap().forward(&seq, None).unwrap();
         let want: Vec<f32> = out
             .narrow(1, l - 1, 1)
             .unwrap()

@@ -46,70 +46,82 @@ impl ModelFile {
     /// Decodes model bytes; anything but a well-formed tastebud model of this format version
     /// is [`Error::BadModel`].
     pub fn read(bytes: &[u8]) -> Result<Self> {
-        let bad = |what: String| Error::BadModel(what);
-        let (_, meta) = SafeTensors::read_metadata(bytes)
-            .map_err(|e| bad(format!("not a safetensors file ({e})")))?;
-        let header: Header = meta
-            .metadata()
-            .as_ref()
-            .and_then(|m| m.get(METADATA_KEY))
-            .and_then(|h| serde_json::from_str(h).ok())
-            .filter(|h: &Header| h.format == FORMAT_NAME)
-            .ok_or_else(|| bad("safetensors file is not a tastebud model".into()))?;
-        if header.version != FORMAT_VERSION {
-            return Err(bad(format!(
-                "model format version {}; this build reads version {FORMAT_VERSION}",
-                header.version
-            )));
-        }
-        let config: ModelConfig = serde_json::from_value(header.config)
-            .map_err(|e| bad(format!("model config is unreadable: {e}")))?;
-        let st =
-            SafeTensors::deserialize(bytes).map_err(|e| bad(format!("corrupt tensors ({e})")))?;
-        let mut tensors = HashMap::new();
-        for (name, view) in st.tensors() {
-            if TRANSITIONS.contains(&name.as_str()) {
-                continue;
-            }
-            let values =
-                floats(&view).ok_or_else(|| bad(format!("tensor {name} is not f16/f32")))?;
-            let tensor = Tensor::from_vec(values, view.shape(), &Device::Cpu)?;
-            tensors.insert(name, tensor);
-        }
-        let get = |name: &str| {
-            st.tensor(name)
-                .map_err(|_| bad(format!("missing tensor {name}")))
-        };
-        let keys = ints(&get(TRANSITIONS[0])?, Dtype::U64, |b| {
-            u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]])
-        });
-        let offsets = ints(&get(TRANSITIONS[1])?, Dtype::U32, |b| {
-            u32::from_le_bytes([b[0], b[1], b[2], b[3]])
-        });
-        let succ_view = get(TRANSITIONS[2])?;
-        let successors = ints(&succ_view, Dtype::U16, |b| {
-            u32::from(u16::from_le_bytes([b[0], b[1]]))
-        })
-        .or_else(|| {
-            ints(&succ_view, Dtype::U32, |b| {
-                u32::from_le_bytes([b[0], b[1], b[2], b[3]])
-            })
-        });
-        let counts = ints(&get(TRANSITIONS[3])?, Dtype::U8, |b| b[0]);
-        let (Some(keys), Some(offsets), Some(successors), Some(counts)) =
-            (keys, offsets, successors, counts)
-        else {
-            return Err(bad("transition table has the wrong element types".into()));
-        };
-        let transitions =
-            Transitions::from_parts(keys, offsets, successors, counts).map_err(bad)?;
+        let (config, weights, transitions) = read_parts(bytes)?;
+        let tensors = weights
+            .into_iter()
+            .map(|(name, (shape, data))| Ok((name, Tensor::from_vec(data, shape, &Device::Cpu)?)))
+            .collect::<Result<_>>()?;
         Ok(ModelFile {
             config,
             tensors,
             transitions,
         })
     }
+}
 
+/// Weights by name: shape and f32 values.
+pub(crate) type Weights = HashMap<String, (Vec<usize>, Vec<f32>)>;
+
+/// [`ModelFile::read`] without building tensors: the runtime reads the weights straight into
+/// its inference loops.
+pub(crate) fn read_parts(bytes: &[u8]) -> Result<(ModelConfig, Weights, Transitions)> {
+    let bad = |what: String| Error::BadModel(what);
+    let (_, meta) = SafeTensors::read_metadata(bytes)
+        .map_err(|e| bad(format!("not a safetensors file ({e})")))?;
+    let header: Header = meta
+        .metadata()
+        .as_ref()
+        .and_then(|m| m.get(METADATA_KEY))
+        .and_then(|h| serde_json::from_str(h).ok())
+        .filter(|h: &Header| h.format == FORMAT_NAME)
+        .ok_or_else(|| bad("safetensors file is not a tastebud model".into()))?;
+    if header.version != FORMAT_VERSION {
+        return Err(bad(format!(
+            "model format version {}; this build reads version {FORMAT_VERSION}",
+            header.version
+        )));
+    }
+    let config: ModelConfig = serde_json::from_value(header.config)
+        .map_err(|e| bad(format!("model config is unreadable: {e}")))?;
+    let st = SafeTensors::deserialize(bytes).map_err(|e| bad(format!("corrupt tensors ({e})")))?;
+    let mut tensors = HashMap::new();
+    for (name, view) in st.tensors() {
+        if TRANSITIONS.contains(&name.as_str()) {
+            continue;
+        }
+        let values = floats(&view).ok_or_else(|| bad(format!("tensor {name} is not f16/f32")))?;
+        tensors.insert(name, (view.shape().to_vec(), values));
+    }
+    let get = |name: &str| {
+        st.tensor(name)
+            .map_err(|_| bad(format!("missing tensor {name}")))
+    };
+    let keys = ints(&get(TRANSITIONS[0])?, Dtype::U64, |b| {
+        u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]])
+    });
+    let offsets = ints(&get(TRANSITIONS[1])?, Dtype::U32, |b| {
+        u32::from_le_bytes([b[0], b[1], b[2], b[3]])
+    });
+    let succ_view = get(TRANSITIONS[2])?;
+    let successors = ints(&succ_view, Dtype::U16, |b| {
+        u32::from(u16::from_le_bytes([b[0], b[1]]))
+    })
+    .or_else(|| {
+        ints(&succ_view, Dtype::U32, |b| {
+            u32::from_le_bytes([b[0], b[1], b[2], b[3]])
+        })
+    });
+    let counts = ints(&get(TRANSITIONS[3])?, Dtype::U8, |b| b[0]);
+    let (Some(keys), Some(offsets), Some(successors), Some(counts)) =
+        (keys, offsets, successors, counts)
+    else {
+        return Err(bad("transition table has the wrong element types".into()));
+    };
+    let transitions = Transitions::from_parts(keys, offsets, successors, counts).map_err(bad)?;
+    Ok((config, tensors, transitions))
+}
+
+impl ModelFile {
     /// Encodes a model: `weights` by name, stored as f16 when `half` (half the size; the
     /// runtime computes in f32 either way).
     pub fn write(
@@ -218,11 +230,15 @@ fn floats(view: &TensorView) -> Option<Vec<f32>> {
                 .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
                 .collect(),
         ),
-        Dtype::F16 => Some(
-            data.chunks_exact(2)
-                .map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32())
-                .collect(),
-        ),
+        Dtype::F16 => {
+            let halves: Vec<half::f16> = data
+                .chunks_exact(2)
+                .map(|b| half::f16::from_le_bytes([b[0], b[1]]))
+                .collect();
+            let mut out = vec![0f32; halves.len()];
+            half::slice::HalfFloatSliceExt::convert_to_f32_slice(&halves[..], &mut out);
+            Some(out)
+        }
         _ => None,
     }
 }

@@ -6,14 +6,99 @@
 
 use candle_core::{Result, Tensor};
 
-use crate::features::{ItemFeatures, ID_HASHES};
-use crate::model::Step;
+use crate::event::EventKind;
+use crate::features::{ItemFeatures, GAP_BUCKETS, ID_HASHES};
+use crate::model::file::Weights;
+use crate::model::{ModelConfig, Step};
 
 /// The weights of both encoders as flat row-major `f32` arrays.
 #[derive(Clone)]
 pub struct Frozen {
     pub(crate) items: FrozenItems,
     pub(crate) user: FrozenUser,
+}
+
+impl Frozen {
+    /// Takes the weights of a model file by the names the candle modules give them, checking
+    /// every shape against `config`: the page's load path, which never builds candle modules.
+    pub(crate) fn from_weights(config: &ModelConfig, weights: Weights) -> crate::Result<Self> {
+        let d = config.dim;
+        if config.heads == 0 || !d.is_multiple_of(config.heads) {
+            return Err(crate::Error::BadModel(format!(
+                "weights do not fit the config: {} heads do not divide dim {d}",
+                config.heads
+            )));
+        }
+        let mut w = Take(weights);
+        let items = FrozenItems {
+            id_tables: (0..ID_HASHES)
+                .map(|k| {
+                    w.matrix(
+                        &format!("item.id{k}"),
+                        config.hashing.id_buckets[k] as usize,
+                        d,
+                    )
+                })
+                .collect::<crate::Result<_>>()?,
+            tokens: w.matrix("item.tokens", config.hashing.token_buckets as usize, d)?,
+        };
+        let blocks = (0..config.layers)
+            .map(|i| {
+                let b = format!("user.block{i}");
+                Ok(Block {
+                    ln1: w.layer_norm(&format!("{b}.ln1"), d)?,
+                    qkv: w.dense(&format!("{b}.qkv"), d, 3 * d)?,
+                    out: w.dense(&format!("{b}.out"), d, d)?,
+                    ln2: w.layer_norm(&format!("{b}.ln2"), d)?,
+                    up: w.dense(&format!("{b}.up"), d, config.ffn_dim)?,
+                    down: w.dense(&format!("{b}.down"), config.ffn_dim, d)?,
+                    heads: config.heads,
+                })
+            })
+            .collect::<crate::Result<_>>()?;
+        let user = FrozenUser {
+            positions: w.matrix("user.positions", config.max_len, d)?,
+            kinds: w.matrix("user.kinds", EventKind::COUNT, d)?,
+            gaps: w.matrix("user.gaps", GAP_BUCKETS, d)?,
+            blocks,
+            ln_final: w.layer_norm("user.ln_final", d)?,
+        };
+        Ok(Frozen { items, user })
+    }
+}
+
+/// Takes weights out of a model file's map, checking their shapes.
+struct Take(Weights);
+
+impl Take {
+    fn take(&mut self, name: &str, shape: &[usize]) -> crate::Result<Vec<f32>> {
+        match self.0.remove(name) {
+            Some((s, data)) if s == shape => Ok(data),
+            Some((s, _)) => Err(crate::Error::BadModel(format!(
+                "weights do not fit the config: {name} is {s:?}, the config needs {shape:?}"
+            ))),
+            None => Err(crate::Error::BadModel(format!("missing tensor {name}"))),
+        }
+    }
+
+    fn matrix(&mut self, name: &str, rows: usize, cols: usize) -> crate::Result<Matrix> {
+        let data = self.take(name, &[rows, cols])?;
+        Ok(Matrix { data, cols })
+    }
+
+    fn dense(&mut self, name: &str, inputs: usize, outputs: usize) -> crate::Result<Dense> {
+        Ok(Dense {
+            weight: self.matrix(&format!("{name}.weight"), outputs, inputs)?,
+            bias: self.take(&format!("{name}.bias"), &[outputs])?,
+        })
+    }
+
+    fn layer_norm(&mut self, name: &str, dim: usize) -> crate::Result<LayerNorm> {
+        Ok(LayerNorm {
+            weight: self.take(&format!("{name}.weight"), &[dim])?,
+            bias: self.take(&format!("{name}.bias"), &[dim])?,
+        })
+    }
 }
 
 impl std::fmt::Debug for Frozen {

@@ -10,7 +10,7 @@ mod user_encoder;
 
 use std::borrow::Borrow;
 use std::collections::HashMap;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use candle_core::{DType, Device};
 use candle_nn::VarBuilder;
@@ -92,16 +92,24 @@ impl Step {
 pub struct Model {
     /// Its configuration.
     pub config: ModelConfig,
-    /// Items → unit vectors.
-    pub items: ItemEncoder,
-    /// Event sequences → intent vectors.
-    pub user: UserEncoder,
     /// Item-to-item successor counts.
     pub transitions: Transitions,
     device: Device,
-    /// The encoders' weights for the inference loops, copied on first use (a model being
-    /// trained never uses them).
+    /// The candle modules: built at once for training; for a model read from bytes, only if
+    /// asked for (a page never needs them: it runs `frozen`).
+    modules: OnceLock<Modules>,
+    /// A model read from bytes keeps them, to build `modules` from on demand.
+    bytes: Option<Arc<[u8]>>,
+    /// The encoders' weights for the inference loops: read straight from the file, or copied
+    /// out of the candle modules on first use (a model being trained never uses them).
     frozen: OnceLock<Frozen>,
+}
+
+/// The encoders as candle modules: the model's definition.
+#[derive(Debug, Clone)]
+struct Modules {
+    items: ItemEncoder,
+    user: UserEncoder,
 }
 
 impl Model {
@@ -109,27 +117,59 @@ impl Model {
     /// time) with the given transition table.
     pub fn new(config: ModelConfig, vb: VarBuilder, transitions: Transitions) -> Result<Self> {
         let device = vb.device().clone();
-        Ok(Model {
+        let modules = Modules {
             items: ItemEncoder::new(&config, vb.pp("item"))?,
             user: UserEncoder::new(&config, vb.pp("user"))?,
+        };
+        Ok(Model {
             config,
             transitions,
             device,
+            modules: OnceLock::from(modules),
+            bytes: None,
             frozen: OnceLock::new(),
         })
     }
 
-    /// Loads a model from the bytes of a tastebud model file.
+    /// Loads a model from the bytes of a tastebud model file, straight into the inference
+    /// loops: fast enough for a page's cold start, since no candle module is built.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
-        let file = ModelFile::read(bytes)?;
-        let device = Device::Cpu;
-        let vb = VarBuilder::from_tensors(file.tensors, DType::F32, &device);
-        Model::new(file.config, vb, file.transitions).map_err(|e| match e {
-            crate::Error::Tensor(e) => {
-                crate::Error::BadModel(format!("weights do not fit the config: {e}"))
-            }
-            other => other,
+        let (config, weights, transitions) = file::read_parts(bytes)?;
+        let frozen = Frozen::from_weights(&config, weights)?;
+        Ok(Model {
+            config,
+            transitions,
+            device: Device::Cpu,
+            modules: OnceLock::new(),
+            bytes: Some(bytes.into()),
+            frozen: OnceLock::from(frozen),
         })
+    }
+
+    /// The item encoder as a candle module (what the trainer trains).
+    pub fn items(&self) -> Result<&ItemEncoder> {
+        Ok(&self.modules()?.items)
+    }
+
+    /// The user encoder as a candle module (what the trainer trains).
+    pub fn user(&self) -> Result<&UserEncoder> {
+        Ok(&self.modules()?.user)
+    }
+
+    fn modules(&self) -> Result<&Modules> {
+        if let Some(modules) = self.modules.get() {
+            return Ok(modules);
+        }
+        let bytes = self.bytes.as_deref().ok_or_else(|| {
+            crate::Error::Internal("a model has either modules or its file's bytes".into())
+        })?;
+        let tensors = ModelFile::read(bytes)?.tensors;
+        let vb = VarBuilder::from_tensors(tensors, DType::F32, &self.device);
+        let modules = Modules {
+            items: ItemEncoder::new(&self.config, vb.pp("item"))?,
+            user: UserEncoder::new(&self.config, vb.pp("user"))?,
+        };
+        Ok(self.modules.get_or_init(|| modules))
     }
 
     /// The device tensors live on.
@@ -172,9 +212,10 @@ impl Model {
         if let Some(frozen) = self.frozen.get() {
             return Ok(frozen);
         }
+        let modules = self.modules()?;
         let frozen = Frozen {
-            items: self.items.freeze()?,
-            user: self.user.freeze()?,
+            items: modules.items.freeze()?,
+            user: modules.user.freeze()?,
         };
         Ok(self.frozen.get_or_init(|| frozen))
     }

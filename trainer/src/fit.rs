@@ -183,7 +183,10 @@ pub fn fit(
                 })
                 .collect();
             let keep = Tensor::from_vec(keep, (rows.len(), 1), &device)?;
-            let vectors = model.items.encode(&subset, IdPart::Scale(&keep))?;
+            let vectors = model
+                .items()
+                .map_err(to_candle)?
+                .encode(&subset, IdPart::Scale(&keep))?;
             // Every element but the last is an input; each input's target is the next element.
             let inputs: Vec<&[Interaction]> = batch.iter().map(|w| &w[..w.len() - 1]).collect();
             let (inputs_batch, len, pads) =
@@ -197,7 +200,10 @@ pub fn fit(
             }
             let targets = Tensor::new(targets.as_slice(), &device)?;
             let picks = Tensor::new(picks.as_slice(), &device)?;
-            let out = model.user.forward(&inputs_batch, Some(&mut dropout))?;
+            let out = model
+                .user()
+                .map_err(to_candle)?
+                .forward(&inputs_batch, Some(&mut dropout))?;
             let d = config.dim;
             let out = out.reshape(((), d))?.index_select(&picks, 0)?;
             let logits = out.matmul(&vectors.t()?)?;
@@ -318,7 +324,7 @@ impl<'a> ModelScorer<'a> {
         use_blend: bool,
     ) -> candle_core::Result<Self> {
         let ids = if use_ids { IdPart::Use } else { IdPart::Skip };
-        let vectors = model.items.encode(catalog, ids)?;
+        let vectors = model.items().map_err(to_candle)?.encode(catalog, ids)?;
         let mut key_items: HashMap<u64, Vec<usize>> = HashMap::new();
         for (i, &k) in keys.iter().enumerate().take(ds.items.len()) {
             key_items.entry(k).or_default().push(i);
@@ -340,7 +346,11 @@ impl<'a> ModelScorer<'a> {
             .map(|h| &h[h.len().saturating_sub(max_len)..])
             .collect();
         let (inputs, len, _) = sequence_batch(&recent, &self.vectors, |i| i, device)?;
-        let intents = self.model.user.forward(&inputs, None)?;
+        let intents = self
+            .model
+            .user()
+            .map_err(to_candle)?
+            .forward(&inputs, None)?;
         let last = intents.narrow(1, len - 1, 1)?.squeeze(1)?;
         let scores = last
             .matmul(&self.vectors.t()?)?
