@@ -329,20 +329,20 @@ impl<B: SimilarityBackend> Ranker<B> {
         let dim = self.model.config.dim;
 
         // Short-term: the recent engaged events, as the trainer's sequences are built.
-        let mut recent: Vec<(Item, EventKind, i64)> = Vec::new();
+        let mut recent: Vec<(&Item, EventKind, i64)> = Vec::new();
         for e in profile
             .recent_item_events()
             .filter(|e| e.kind != EventKind::Impression)
         {
             if recent.last().map(|(i, _, _)| &i.id) != Some(&e.item.id) {
-                recent.push((e.item.clone(), e.kind, e.ts_ms));
+                recent.push((e.item, e.kind, e.ts_ms));
             }
         }
         let recent = &recent[recent.len().saturating_sub(self.model.config.max_len)..];
         let mut short = vec![0f32; n];
         let mut recent_vectors = Vec::new();
         if !recent.is_empty() {
-            let items: Vec<Item> = recent.iter().map(|(i, _, _)| i.clone()).collect();
+            let items: Vec<&Item> = recent.iter().map(|&(i, _, _)| i).collect();
             recent_vectors = self.vectors(&items)?;
             let steps: Vec<Step> = recent
                 .iter()
@@ -366,14 +366,14 @@ impl<B: SimilarityBackend> Ranker<B> {
         }
 
         // Long-term: affinity-weighted mean of remembered items.
-        let remembered: Vec<(Item, f32)> = profile
+        let remembered: Vec<(&Item, f32)> = profile
             .items(now_ms)
             .filter(|r| r.affinity > 0.0)
-            .map(|r| (r.item.clone(), r.affinity))
+            .map(|r| (r.item, r.affinity))
             .collect();
         let mut long = vec![0f32; n];
         if !remembered.is_empty() {
-            let items: Vec<Item> = remembered.iter().map(|(i, _)| i.clone()).collect();
+            let items: Vec<&Item> = remembered.iter().map(|&(i, _)| i).collect();
             let rows = self.vectors(&items)?;
             let mut taste = vec![0f32; dim];
             for ((_, a), row) in remembered.iter().zip(rows.chunks_exact(dim)) {
@@ -563,7 +563,7 @@ fn standardise(xs: &[f32]) -> Vec<f32> {
 
 /// The recent item most similar to `v` (cosine ≥ 0.5), other than the candidate itself.
 fn closest<'a>(
-    recent: &'a [(Item, EventKind, i64)],
+    recent: &'a [(&'a Item, EventKind, i64)],
     vectors: &[f32],
     v: &[f32],
     dim: usize,
@@ -573,13 +573,7 @@ fn closest<'a>(
         .iter()
         .zip(vectors.chunks_exact(dim))
         .filter(|((item, _, _), _)| item.id != id)
-        .map(|((item, kind, _), row)| {
-            (
-                item,
-                *kind,
-                row.iter().zip(v).map(|(a, b)| a * b).sum::<f32>(),
-            )
-        })
+        .map(|(&(item, kind, _), row)| (item, kind, dot(row, v)))
         .filter(|&(_, _, s)| s >= 0.5)
         .max_by(|a, b| a.2.total_cmp(&b.2))
         .map(|(item, kind, _)| (item, kind))

@@ -1,0 +1,18 @@
+// One Node cold start, in a process of its own (the glue keeps the instance in module state):
+// `node coldstart-node.mjs <profile file>` prints the figures as JSON. It loads the code as the
+// package's `node.js` entry does (synchronous compile and `initSync`), but from bytes read
+// before the clock starts.
+import { readFileSync } from "node:fs";
+import { initSync, Personalizer } from "../../../pkg/tastebud.js";
+import { coldStart } from "./scenario.mjs";
+
+const wasmBytes = readFileSync(new URL("../../../pkg/tastebud_bg.wasm", import.meta.url));
+const profile = readFileSync(process.argv[2]);
+const figures = await coldStart({
+  compile: (bytes) => new WebAssembly.Module(bytes),
+  instantiate: (module) => initSync({ module }),
+  Personalizer,
+  wasmBytes,
+  profile,
+});
+console.log(JSON.stringify(figures));
