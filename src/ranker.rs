@@ -276,6 +276,7 @@ impl<B: SimilarityBackend> Ranker<B> {
             .map(Item::validated_ref)
             .collect::<Result<_>>()?;
         let vectors = self.vectors(&candidates)?;
+        let candidates: Vec<&Item> = candidates.iter().map(|c| c.as_ref()).collect();
         self.rank_encoded(profile, &candidates, &vectors, options, now_ms)
     }
 
@@ -309,19 +310,19 @@ impl<B: SimilarityBackend> Ranker<B> {
                     .into(),
             ));
         }
-        self.rank_encoded(profile, &catalog.items, &catalog.vectors, options, now_ms)
+        let candidates: Vec<&Item> = catalog.items.iter().collect();
+        self.rank_encoded(profile, &candidates, &catalog.vectors, options, now_ms)
     }
 
     /// Ranks checked candidates whose vectors are the rows of `vectors`.
-    fn rank_encoded<I: Borrow<Item>>(
+    fn rank_encoded(
         &mut self,
         profile: &Profile,
-        candidates: &[I],
+        candidates: &[&Item],
         vectors: &[f32],
         options: &RankOptions,
         now_ms: i64,
     ) -> Result<Vec<Ranked>> {
-        let candidates: Vec<&Item> = candidates.iter().map(Borrow::borrow).collect();
         let n = candidates.len();
         if n == 0 {
             return Ok(Vec::new());
@@ -360,7 +361,7 @@ impl<B: SimilarityBackend> Ranker<B> {
             }
             let history: Vec<u64> = recent.iter().map(|(i, _, _)| id_key(&i.id)).collect();
             let evidence = self.model.sequence_evidence(&history);
-            for (s, c) in short.iter_mut().zip(&candidates) {
+            for (s, c) in short.iter_mut().zip(candidates) {
                 *s += evidence.get(&id_key(&c.id)).copied().unwrap_or(0.0);
             }
         }
@@ -404,7 +405,7 @@ impl<B: SimilarityBackend> Ranker<B> {
                 .similarities(vectors, dim, &[&qv])
                 .swap_remove(0);
             let words: HashSet<String> = title_words(q).into_iter().collect();
-            for (h, c) in query_hits.iter_mut().zip(&candidates) {
+            for (h, c) in query_hits.iter_mut().zip(candidates) {
                 let text = format!(
                     "{} {} {} {}",
                     c.title.as_deref().unwrap_or(""),

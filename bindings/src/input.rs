@@ -1,5 +1,10 @@
-//! What pages pass in, read into core types. Everything is checked here or by the core before
-//! anything changes, and every failure is a coded [`Error`].
+//! What pages pass in, read into core types, and what goes back. Everything is checked here or
+//! by the core before anything changes, and every failure is a coded [`Error`].
+//!
+//! Values cross as JSON: the engine's `JSON.stringify` and `JSON.parse` with serde_json read a
+//! thousand candidates several times faster than a call into JavaScript per field, and one
+//! serialisation path keeps the `.wasm` small. JSON writes NaN and Infinity as `null`, so no
+//! number may be `null` (see [`not_null`]).
 
 use js_sys::{JsString, Object, Reflect, Uint8Array, JSON};
 use serde::de::DeserializeOwned;
@@ -30,10 +35,24 @@ const MAX_DATE_MS: f64 = 8.64e15;
 struct EventInput {
     #[serde(rename = "type")]
     kind: String,
-    item: Option<Item>,
+    /// Read after the event, so that a malformed item is an `invalid_item`.
+    item: Option<serde_json::Value>,
     query: Option<String>,
+    #[serde(default, deserialize_with = "not_null")]
     ts: Option<f64>,
+    #[serde(default, deserialize_with = "not_null")]
     ms: Option<f64>,
+}
+
+/// An optional number that, when present, is a finite number: `JSON.stringify` turns NaN and
+/// Infinity into `null`.
+fn not_null<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<f64>, D::Error> {
+    match Option::<f64>::deserialize(d)? {
+        Some(x) => Ok(Some(x)),
+        None => Err(serde::de::Error::custom(
+            "ts and ms must be finite numbers (NaN, Infinity and null are not)",
+        )),
+    }
 }
 
 /// Reads an event; `now_ms` stands in for a missing `ts`.
@@ -44,7 +63,7 @@ pub fn event(value: JsValue, now_ms: f64) -> Result<Event> {
         "event",
         Error::event,
     )?;
-    let input: EventInput = from_js(value, "an event", Error::event)?;
+    let input: EventInput = from_js(&value, "an event", Error::event)?;
     let kind = EventKind::parse(&input.kind)?;
     let ts = input.ts.unwrap_or(now_ms);
     if !(ts.is_finite() && ts.abs() <= MAX_DATE_MS) {
@@ -62,6 +81,8 @@ pub fn event(value: JsValue, now_ms: f64) -> Result<Event> {
             "a search event carries a query string and no item".into(),
         )),
         (kind, Some(item), None) => {
+            let item: Item = serde_json::from_value(item)
+                .map_err(|e| Error::item(format!("expected an item: {e}")))?;
             let dwell_ms = match input.ms {
                 None => 0,
                 Some(ms) if ms.is_finite() && ms > 0.0 && ms <= f64::from(u32::MAX) => {
@@ -89,18 +110,12 @@ pub fn event(value: JsValue, now_ms: f64) -> Result<Event> {
 
 /// Reads the candidates of `rank`. Fields other than an item's own are ignored, so a page can
 /// pass its product objects as they are.
-///
-/// They cross as one JSON string: the engine's `JSON.stringify` and serde_json read a thousand
-/// items several times faster than a call into JavaScript per field.
 pub fn items(value: JsValue) -> Result<Vec<Item>> {
     if !js_sys::Array::is_array(&value) {
         return Err(Error::item("candidates must be an array of items".into()));
     }
-    let json = JSON::stringify(&value)
-        .map_err(|e| Error::item(format!("candidates cannot be read: {}", describe(&e))))?;
-    // The engine's encoder and one memory copy: wasm-bindgen's string passing loops over the
-    // characters in JavaScript.
-    let json = TextEncoder::new().encode(&json).to_vec();
+    let json =
+        json_bytes(&value).map_err(|e| Error::item(format!("candidates cannot be read: {e}")))?;
     serde_json::from_slice(&json).map_err(|_| {
         // Only on error: find the culprit, to say which item and what is wrong with it.
         let values: Vec<serde_json::Value> = serde_json::from_slice(&json).unwrap_or_default();
@@ -222,16 +237,36 @@ fn optional<T: DeserializeOwned + Default>(
     if value.is_undefined() || value.is_null() {
         Ok(T::default())
     } else {
-        from_js(value, what, error)
+        from_js(&value, what, error)
     }
 }
 
 fn from_js<T: DeserializeOwned>(
-    value: JsValue,
+    value: &JsValue,
     what: &str,
     error: fn(String) -> Error,
 ) -> Result<T> {
-    serde_wasm_bindgen::from_value(value).map_err(|e| error(format!("expected {what}: {e}")))
+    let json = json_bytes(value).map_err(|e| error(format!("{what} cannot be read: {e}")))?;
+    serde_json::from_slice(&json).map_err(|e| error(format!("expected {what}: {e}")))
+}
+
+/// `value` as UTF-8 JSON, through the engine's `JSON.stringify` and `TextEncoder` and one copy
+/// (wasm-bindgen's own string passing loops over the characters in JavaScript).
+fn json_bytes(value: &JsValue) -> std::result::Result<Vec<u8>, String> {
+    let json = JSON::stringify(value).map_err(|e| describe(&e))?;
+    // `undefined`, functions and symbols have no JSON.
+    if !json.is_string() {
+        return Err("it is not a JSON value".into());
+    }
+    Ok(TextEncoder::new().encode(&json).to_vec())
+}
+
+/// A result back to JavaScript: plain objects, arrays, strings and numbers, through JSON for
+/// the same reasons as the input.
+pub fn to_js<T: serde::Serialize>(value: &T) -> Result<JsValue> {
+    let json = serde_json::to_string(value)
+        .map_err(|e| Error(tastebud::Error::Internal(e.to_string())))?;
+    JSON::parse(&json).map_err(|e| Error(tastebud::Error::Internal(describe(&e))))
 }
 
 /// A thrown JavaScript value as text.

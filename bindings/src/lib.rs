@@ -8,8 +8,6 @@ mod error;
 mod input;
 mod model;
 
-use js_sys::JSON;
-use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 pub use error::{Error, Result};
@@ -102,7 +100,7 @@ impl Personalizer {
     ) -> Result<JsValue> {
         let candidates = input::items(candidates)?;
         let options = input::rank_options(options.map_or(JsValue::UNDEFINED, Into::into))?;
-        ranked_to_js(&self.inner.rank(&candidates, &options, now())?)
+        input::to_js(&self.inner.rank(&candidates, &options, now())?)
     }
 
     /// Checks and encodes `items` once, for `rankCatalog` to rank them again and again (a
@@ -125,13 +123,13 @@ impl Personalizer {
         options: Option<RankOptionsArg>,
     ) -> Result<JsValue> {
         let options = input::rank_options(options.map_or(JsValue::UNDEFINED, Into::into))?;
-        ranked_to_js(&self.inner.rank_catalog(&catalog.inner, &options, now())?)
+        input::to_js(&self.inner.rank_catalog(&catalog.inner, &options, now())?)
     }
 
     /// What the profile knows, in brief: top interests, price band, activity, intent.
     #[wasm_bindgen(unchecked_return_type = "ProfileSummary")]
     pub fn profile(&self) -> Result<JsValue> {
-        to_js(&self.inner.summary(now()))
+        input::to_js(&self.inner.summary(now()))
     }
 
     /// Why an item stands where it does: its place in the last ranking and what the profile
@@ -142,7 +140,7 @@ impl Personalizer {
         #[wasm_bindgen(js_name = itemId, unchecked_param_type = "string")] item_id: JsValue,
     ) -> Result<JsValue> {
         let id = input::item_id(&item_id)?;
-        to_js(&self.inner.explain(&id, now()))
+        input::to_js(&self.inner.explain(&id, now()))
     }
 
     /// Removes every trace of an item; returns whether the profile held anything about it.
@@ -187,21 +185,6 @@ impl Catalog {
     }
 }
 
-/// Rankings go back as JSON, for the same reason as candidates come in as JSON (see
-/// `input::items`).
-fn ranked_to_js(ranked: &[tastebud::Ranked]) -> Result<JsValue> {
-    let json = serde_json::to_string(ranked)
-        .map_err(|e| Error(tastebud::Error::Internal(e.to_string())))?;
-    JSON::parse(&json).map_err(|e| Error(tastebud::Error::Internal(input::describe(&e))))
-}
-
 fn now() -> i64 {
     js_sys::Date::now() as i64
-}
-
-/// Plain JavaScript objects and numbers (no `Map`s, no `BigInt`s).
-fn to_js<T: Serialize>(value: &T) -> Result<JsValue> {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| Error(tastebud::Error::Internal(e.to_string())))
 }

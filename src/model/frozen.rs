@@ -1,10 +1,9 @@
-//! The encoders' forward passes at inference time, as plain loops over weights copied once out
-//! of the candle modules. The candle modules define the model and train it; but a page that
-//! re-ranks on every tap cannot afford candle's per-operation cost on tensors this small (one
-//! sequence of at most 50 events, 64 dimensions, items with a dozen tokens), so the ranker runs
+//! The encoders' forward passes at inference time, as plain loops over the weights of a model
+//! file, taken under the names the candle modules give them. The candle modules define the
+//! model and train it; but a page that re-ranks on every tap cannot afford candle's
+//! per-operation cost on tensors this small (one sequence of at most 50 events, 64 dimensions,
+//! items with a dozen tokens), nor building candle modules at cold start, so the ranker runs
 //! these. `tests/model.rs` checks them against the candle definition.
-
-use candle_core::{Result, Tensor};
 
 use crate::event::EventKind;
 use crate::features::{ItemFeatures, GAP_BUCKETS, ID_HASHES};
@@ -115,14 +114,6 @@ pub(crate) struct Matrix {
 }
 
 impl Matrix {
-    pub(crate) fn new(t: &Tensor) -> Result<Self> {
-        let (_, cols) = t.dims2()?;
-        Ok(Matrix {
-            data: t.flatten_all()?.to_vec1()?,
-            cols,
-        })
-    }
-
     /// Row `r`, or zeros past the end (buckets are always in range for a loaded model; this
     /// keeps a bug from becoming a panic).
     fn row(&self, r: usize) -> &[f32] {

@@ -6,7 +6,6 @@ use candle_core::{DType, Device, Result, Tensor, D};
 use candle_nn::{Init, VarBuilder};
 
 use crate::features::{ItemFeatures, ID_HASHES};
-use crate::model::frozen::{FrozenItems, Matrix};
 use crate::model::ModelConfig;
 
 /// Items' hashed features as tensors, ready for [`ItemEncoder::encode`].
@@ -137,17 +136,5 @@ impl ItemEncoder {
         };
         let norm = (x.sqr()?.sum_keepdim(D::Minus1)? + 1e-8)?.sqrt()?;
         x.broadcast_div(&norm)?.to_dtype(DType::F32)
-    }
-
-    /// The weights as they are now, for the inference loops.
-    pub(crate) fn freeze(&self) -> Result<FrozenItems> {
-        Ok(FrozenItems {
-            id_tables: self
-                .id_tables
-                .iter()
-                .map(Matrix::new)
-                .collect::<Result<_>>()?,
-            tokens: Matrix::new(&self.tokens)?,
-        })
     }
 }

@@ -100,9 +100,9 @@ pub struct Model {
     modules: OnceLock<Modules>,
     /// A model read from bytes keeps them, to build `modules` from on demand.
     bytes: Option<Arc<[u8]>>,
-    /// The encoders' weights for the inference loops: read straight from the file, or copied
-    /// out of the candle modules on first use (a model being trained never uses them).
-    frozen: OnceLock<Frozen>,
+    /// The encoders' weights for the inference loops, read straight from the file; a model
+    /// being trained has none (its weights are still changing).
+    frozen: Option<Frozen>,
 }
 
 /// The encoders as candle modules: the model's definition.
@@ -127,7 +127,7 @@ impl Model {
             device,
             modules: OnceLock::from(modules),
             bytes: None,
-            frozen: OnceLock::new(),
+            frozen: None,
         })
     }
 
@@ -142,7 +142,7 @@ impl Model {
             device: Device::Cpu,
             modules: OnceLock::new(),
             bytes: Some(bytes.into()),
-            frozen: OnceLock::from(frozen),
+            frozen: Some(frozen),
         })
     }
 
@@ -209,15 +209,13 @@ impl Model {
     }
 
     fn frozen(&self) -> Result<&Frozen> {
-        if let Some(frozen) = self.frozen.get() {
-            return Ok(frozen);
-        }
-        let modules = self.modules()?;
-        let frozen = Frozen {
-            items: modules.items.freeze()?,
-            user: modules.user.freeze()?,
-        };
-        Ok(self.frozen.get_or_init(|| frozen))
+        self.frozen.as_ref().ok_or_else(|| {
+            crate::Error::Internal(
+                "a model built for training runs only through candle; write it with ModelFile \
+                 and read it back with Model::from_bytes to rank with it"
+                    .into(),
+            )
+        })
     }
 }
 

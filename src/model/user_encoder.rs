@@ -6,7 +6,6 @@ use candle_nn::{ops, Init, VarBuilder};
 
 use crate::event::EventKind;
 use crate::features::GAP_BUCKETS;
-use crate::model::frozen::{self, FrozenUser, Matrix};
 use crate::model::ModelConfig;
 
 /// Training-time regularisation, supplied by the trainer, which owns the seeded random source
@@ -78,13 +77,6 @@ struct Dense {
 }
 
 impl Dense {
-    fn freeze(&self) -> Result<frozen::Dense> {
-        Ok(frozen::Dense {
-            weight: Matrix::new(&self.weight)?,
-            bias: self.bias.to_vec1()?,
-        })
-    }
-
     fn new(inputs: usize, outputs: usize, vb: VarBuilder) -> Result<Self> {
         let bound = 1.0 / (inputs as f64).sqrt();
         Ok(Dense {
@@ -112,13 +104,6 @@ struct LayerNorm {
 }
 
 impl LayerNorm {
-    fn freeze(&self) -> Result<frozen::LayerNorm> {
-        Ok(frozen::LayerNorm {
-            weight: self.weight.to_vec1()?,
-            bias: self.bias.to_vec1()?,
-        })
-    }
-
     fn new(dim: usize, vb: VarBuilder) -> Result<Self> {
         Ok(LayerNorm {
             weight: vb.get_with_hints(dim, "weight", Init::Const(1.0))?,
@@ -154,18 +139,6 @@ struct Block {
 }
 
 impl Block {
-    fn freeze(&self) -> Result<frozen::Block> {
-        Ok(frozen::Block {
-            ln1: self.ln1.freeze()?,
-            qkv: self.qkv.freeze()?,
-            out: self.out.freeze()?,
-            ln2: self.ln2.freeze()?,
-            up: self.up.freeze()?,
-            down: self.down.freeze()?,
-            heads: self.heads,
-        })
-    }
-
     fn new(config: &ModelConfig, vb: VarBuilder) -> Result<Self> {
         let d = config.dim;
         Ok(Block {
@@ -273,20 +246,5 @@ impl UserEncoder {
             x = block.forward(&x, &seq.mask, &mut dropout)?;
         }
         self.ln_final.forward(&x)
-    }
-
-    /// The weights as they are now, for the inference loops.
-    pub(crate) fn freeze(&self) -> Result<FrozenUser> {
-        Ok(FrozenUser {
-            positions: Matrix::new(&self.positions)?,
-            kinds: Matrix::new(&self.kinds)?,
-            gaps: Matrix::new(&self.gaps)?,
-            blocks: self
-                .blocks
-                .iter()
-                .map(Block::freeze)
-                .collect::<Result<_>>()?,
-            ln_final: self.ln_final.freeze()?,
-        })
     }
 }

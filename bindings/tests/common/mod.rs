@@ -194,7 +194,7 @@ async fn bad_input_throws_a_coded_error_and_changes_nothing() {
     let bad_events: Vec<(JsValue, &str)> = vec![
         (
             js(r#"{"type": "view", "item": {"title": "no id"}}"#),
-            "invalid_event",
+            "invalid_item",
         ),
         (
             js(r#"{"type": "view", "item": {"id": ""}}"#),
