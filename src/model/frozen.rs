@@ -310,18 +310,17 @@ impl FrozenUser {
 #[inline]
 pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
     let n = a.len().min(b.len());
-    let (a, b) = (&a[..n], &b[..n]);
+    let (ca, cb) = (a[..n].chunks_exact(8), b[..n].chunks_exact(8));
+    let tail: f32 = ca
+        .remainder()
+        .iter()
+        .zip(cb.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
     {
         use core::arch::wasm32::*;
         let (mut acc0, mut acc1) = (f32x4_splat(0.0), f32x4_splat(0.0));
-        let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
-        let tail: f32 = ca
-            .remainder()
-            .iter()
-            .zip(cb.remainder())
-            .map(|(x, y)| x * y)
-            .sum();
         for (x, y) in ca.zip(cb) {
             // SAFETY: each chunk holds 8 f32s, two unaligned 16-byte loads apiece.
             unsafe {
@@ -347,13 +346,6 @@ pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
     #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
     {
         let mut acc = [0f32; 8];
-        let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
-        let tail: f32 = ca
-            .remainder()
-            .iter()
-            .zip(cb.remainder())
-            .map(|(x, y)| x * y)
-            .sum();
         for (x, y) in ca.zip(cb) {
             for i in 0..8 {
                 acc[i] += x[i] * y[i];

@@ -40,6 +40,12 @@ fn item(id: &str, title: &str) -> String {
     format!(r#"{{"id": "{id}", "title": "{title}", "price": 2.5, "url": "/p/{id}"}}"#)
 }
 
+/// Records a `kind` event on an item, as a page would.
+fn record(p: &mut Personalizer, kind: &str, id: &str, title: &str) {
+    let event = format!(r#"{{"type": "{kind}", "item": {}}}"#, item(id, title));
+    p.record(js(&event)).unwrap();
+}
+
 fn catalog() -> JsValue {
     let items: Vec<String> = [
         ("h1", "WHITE HANGING HEART T-LIGHT HOLDER"),
@@ -111,11 +117,7 @@ async fn a_shopper_who_looks_at_holders_sees_holders_first() {
 #[wasm_bindgen_test]
 async fn export_and_import_keep_the_profile() {
     let mut p = Personalizer::create(None).await.unwrap();
-    p.record(js(&format!(
-        r#"{{"type": "purchase", "item": {}}}"#,
-        item("m1", "PINK POLKADOT MUG")
-    )))
-    .unwrap();
+    record(&mut p, "purchase", "m1", "PINK POLKADOT MUG");
     p.record(js(r#"{"type": "search", "query": "lunch bag"}"#))
         .unwrap();
     let saved = Uint8Array::from(bytes(&p).as_slice());
@@ -176,11 +178,7 @@ async fn bad_models_are_refused_with_bad_model() {
 #[wasm_bindgen_test]
 async fn bad_input_throws_a_coded_error_and_changes_nothing() {
     let mut p = Personalizer::create(None).await.unwrap();
-    p.record(js(&format!(
-        r#"{{"type": "view", "item": {}}}"#,
-        item("h1", "WHITE HANGING HEART T-LIGHT HOLDER")
-    )))
-    .unwrap();
+    record(&mut p, "view", "h1", "WHITE HANGING HEART T-LIGHT HOLDER");
     let before = bytes(&p);
     let ranking_before = ranked_ids(&p.rank(catalog(), None).unwrap());
 
@@ -319,27 +317,15 @@ async fn bad_input_throws_a_coded_error_and_changes_nothing() {
         ranking_before
     );
     // The instance still works after all that.
-    p.record(js(&format!(
-        r#"{{"type": "click", "item": {}}}"#,
-        item("m1", "PINK POLKADOT MUG")
-    )))
-    .unwrap();
+    record(&mut p, "click", "m1", "PINK POLKADOT MUG");
     assert_ne!(bytes(&p), before);
 }
 
 #[wasm_bindgen_test]
 async fn forget_and_clear_remove_what_the_shopper_did() {
     let mut p = Personalizer::create(None).await.unwrap();
-    p.record(js(&format!(
-        r#"{{"type": "view", "item": {}}}"#,
-        item("h1", "WHITE HANGING HEART T-LIGHT HOLDER")
-    )))
-    .unwrap();
-    p.record(js(&format!(
-        r#"{{"type": "view", "item": {}}}"#,
-        item("b1", "JUMBO BAG RED RETROSPOT")
-    )))
-    .unwrap();
+    record(&mut p, "view", "h1", "WHITE HANGING HEART T-LIGHT HOLDER");
+    record(&mut p, "view", "b1", "JUMBO BAG RED RETROSPOT");
     assert!(p.forget("h1".into()).unwrap());
     assert!(!p.forget("h1".into()).unwrap());
     assert!(!p.export_json().contains("HEART"));
@@ -353,11 +339,7 @@ async fn forget_and_clear_remove_what_the_shopper_did() {
 #[wasm_bindgen_test]
 async fn a_prepared_catalog_ranks_as_its_items_do() {
     let mut p = Personalizer::create(None).await.unwrap();
-    p.record(js(&format!(
-        r#"{{"type": "view", "item": {}}}"#,
-        item("h1", "WHITE HANGING HEART T-LIGHT HOLDER")
-    )))
-    .unwrap();
+    record(&mut p, "view", "h1", "WHITE HANGING HEART T-LIGHT HOLDER");
     let prepared = p.catalog(catalog()).unwrap();
     assert_eq!(prepared.length(), 6);
     let by_catalog = p.rank_catalog(&prepared, None).unwrap();
