@@ -31,9 +31,11 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# The JavaScript tests' packages from their lockfile: playwright-core (drives Debian's
-# Chromium), typescript, workerd (ships its own binary in an npm package).
+# The JavaScript tests' packages at the versions of their lockfile: playwright-core (drives
+# Debian's Chromium), typescript, workerd (ships its binary in an npm package). `npm install
+# --no-save` rather than `npm ci`: the lockfile lists workerd's binaries for other platforms,
+# which this machine's registry does not serve, and `npm ci` refuses a lockfile without them.
 js="$root/bindings/js"
 if [[ ! "$js/node_modules/.package-lock.json" -nt "$js/package-lock.json" ]]; then
-  npm ci --prefix "$js" --no-audit --no-fund
+  npm install --prefix "$js" --no-save --no-audit --no-fund
 fi
