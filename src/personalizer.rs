@@ -120,7 +120,7 @@ impl Personalizer {
     }
 
     /// Checks and encodes `items` once, for [`Personalizer::rank_catalog`].
-    pub fn catalog(&mut self, items: &[Item]) -> Result<Catalog> {
+    pub fn catalog(&mut self, items: Vec<Item>) -> Result<Catalog> {
         self.ranker.catalog(items)
     }
 

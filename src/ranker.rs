@@ -175,7 +175,10 @@ pub struct Ranker<B: SimilarityBackend = Cpu> {
     id: u64,
     model: Model,
     backend: B,
-    cache: HashMap<u64, Vec<f32>>,
+    /// Cached item vectors: content key → row of `rows`.
+    cache: HashMap<u64, usize>,
+    /// The cached vectors, row-major, in one allocation.
+    rows: Vec<f32>,
     /// The last intent computed, keyed by the sequence it was computed from: ranking again
     /// before the shopper does anything new skips the user encoder.
     intent: Option<(u64, Vec<f32>)>,
@@ -190,6 +193,7 @@ impl Ranker<Cpu> {
             model,
             backend: Cpu,
             cache: HashMap::new(),
+            rows: Vec::new(),
             intent: None,
         }
     }
@@ -210,7 +214,7 @@ impl<B: SimilarityBackend> Ranker<B> {
             .map(|i| content_key(i.borrow(), &mut buf))
             .collect();
         let mut seen = HashSet::new();
-        let uncached = |cache: &HashMap<u64, Vec<f32>>, seen: &mut HashSet<u64>| {
+        let uncached = |cache: &HashMap<u64, usize>, seen: &mut HashSet<u64>| {
             let new: Vec<usize> = (0..items.len())
                 .filter(|&i| !cache.contains_key(&keys[i]) && seen.insert(keys[i]))
                 .collect();
@@ -221,23 +225,26 @@ impl<B: SimilarityBackend> Ranker<B> {
         // A full cache starts over, before encoding, so that this request's items all fit.
         if self.cache.len() + missing.len() > CACHE_ITEMS {
             self.cache.clear();
+            self.rows.clear();
             missing = uncached(&self.cache, &mut seen);
         }
         if !missing.is_empty() {
             let batch: Vec<&Item> = missing.iter().map(|&i| items[i].borrow()).collect();
             let encoded = self.model.encode_items(&batch, true)?;
-            for (&i, v) in missing.iter().zip(encoded.chunks_exact(dim)) {
-                self.cache.insert(keys[i], v.to_vec());
+            for (n, &i) in missing.iter().enumerate() {
+                self.cache.insert(keys[i], self.rows.len() / dim);
+                self.rows
+                    .extend_from_slice(&encoded[n * dim..(n + 1) * dim]);
             }
         }
         let mut out = Vec::with_capacity(items.len() * dim);
         for k in &keys {
             // Every key was cached above; a miss would be a bug, reported as an internal error.
-            let v = self
+            let row = self
                 .cache
                 .get(k)
                 .ok_or_else(|| Error::Internal("item vector missing from the cache".into()))?;
-            out.extend_from_slice(v);
+            out.extend_from_slice(&self.rows[row * dim..(row + 1) * dim]);
         }
         Ok(out)
     }
@@ -282,10 +289,10 @@ impl<B: SimilarityBackend> Ranker<B> {
 
     /// Checks and encodes `items` once, for [`Ranker::rank_catalog`] to rank them many times
     /// without reading or hashing them again.
-    pub fn catalog(&mut self, items: &[Item]) -> Result<Catalog> {
+    pub fn catalog(&mut self, items: Vec<Item>) -> Result<Catalog> {
         let items: Vec<Item> = items
-            .iter()
-            .map(|i| i.validated_ref().map(Cow::into_owned))
+            .into_iter()
+            .map(Item::validated)
             .collect::<Result<_>>()?;
         let vectors = self.vectors(&items)?;
         Ok(Catalog {

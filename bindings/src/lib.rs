@@ -32,6 +32,38 @@ extern "C" {
 #[wasm_bindgen]
 pub struct Personalizer {
     inner: tastebud::Personalizer,
+    /// Catalogs of the last candidate lists, by their JSON.
+    recent: RecentCatalogs,
+}
+
+/// A page often ranks the same list again (a grid after each tap): the catalogs of the last
+/// [`RecentCatalogs::KEEP`] lists (the oldest makes way), kept with their JSON, let `rank` skip
+/// reading and hashing them. A list is the same only if its JSON is, byte for byte.
+#[derive(Default)]
+struct RecentCatalogs(Vec<(Vec<u8>, tastebud::Catalog)>);
+
+impl RecentCatalogs {
+    const KEEP: usize = 2;
+
+    /// The catalog of the list whose JSON is `json`, prepared by `prepare` unless kept.
+    fn get_or_prepare(
+        &mut self,
+        json: Vec<u8>,
+        prepare: impl FnOnce(&[u8]) -> Result<tastebud::Catalog>,
+    ) -> Result<&tastebud::Catalog> {
+        let at = match self.0.iter().position(|(kept, _)| *kept == json) {
+            Some(at) => at,
+            None => {
+                let catalog = prepare(&json)?;
+                if self.0.len() == Self::KEEP {
+                    self.0.remove(0);
+                }
+                self.0.push((json, catalog));
+                self.0.len() - 1
+            }
+        };
+        Ok(&self.0[at].1)
+    }
 }
 
 #[wasm_bindgen]
@@ -54,6 +86,7 @@ impl Personalizer {
         let model = model::load(options.model).await?;
         Ok(Personalizer {
             inner: tastebud::Personalizer::new(model, profile),
+            recent: RecentCatalogs::default(),
         })
     }
 
@@ -79,6 +112,7 @@ impl Personalizer {
         let model = model::load(options.model).await?;
         Ok(Personalizer {
             inner: tastebud::Personalizer::new(model, profile),
+            recent: RecentCatalogs::default(),
         })
     }
 
@@ -98,9 +132,13 @@ impl Personalizer {
         #[wasm_bindgen(unchecked_param_type = "Item[]")] candidates: JsValue,
         options: Option<RankOptionsArg>,
     ) -> Result<JsValue> {
-        let candidates = input::items(candidates)?;
+        let json = input::items_json(candidates)?;
         let options = input::rank_options(options.map_or(JsValue::UNDEFINED, Into::into))?;
-        input::to_js(&self.inner.rank(&candidates, &options, now())?)
+        let inner = &mut self.inner;
+        let catalog = self
+            .recent
+            .get_or_prepare(json, |json| Ok(inner.catalog(input::parse_items(json)?)?))?;
+        input::to_js(&inner.rank_catalog(catalog, &options, now())?)
     }
 
     /// Checks and encodes `items` once, for `rankCatalog` to rank them again and again (a
@@ -111,7 +149,7 @@ impl Personalizer {
     ) -> Result<Catalog> {
         let items = input::items(items)?;
         Ok(Catalog {
-            inner: self.inner.catalog(&items)?,
+            inner: self.inner.catalog(items)?,
         })
     }
 

@@ -352,3 +352,26 @@ async fn a_prepared_catalog_ranks_as_its_items_do() {
     let err = other.rank_catalog(&prepared, None).err().map(code);
     assert_eq!(err.as_deref(), Some("invalid_options"));
 }
+
+/// `rank` keeps the catalogs of the last lists it saw; a list edited in place is a new list.
+#[wasm_bindgen_test]
+async fn ranking_an_edited_list_again_sees_the_edit() {
+    let mut p = Personalizer::create(None).await.unwrap();
+    record(&mut p, "view", "h1", "WHITE HANGING HEART T-LIGHT HOLDER");
+    record(&mut p, "view", "h2", "GLASS STAR FROSTED T-LIGHT HOLDER");
+    let list = catalog();
+    let place = |ids: Vec<String>| ids.iter().position(|id| id == "b1");
+    let before = place(ranked_ids(&p.rank(list.clone(), None).unwrap()));
+    assert_eq!(
+        before,
+        place(ranked_ids(&p.rank(list.clone(), None).unwrap()))
+    );
+    // The page turns the bag into a heart holder in place.
+    set(
+        &list,
+        &["1", "title"],
+        "RED HANGING HEART T-LIGHT HOLDER".into(),
+    );
+    let after = place(ranked_ids(&p.rank(list, None).unwrap()));
+    assert!(after < before, "{after:?} vs {before:?}");
+}
