@@ -230,15 +230,11 @@ fn floats(view: &TensorView) -> Option<Vec<f32>> {
                 .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
                 .collect(),
         ),
-        Dtype::F16 => {
-            let halves: Vec<half::f16> = data
-                .chunks_exact(2)
-                .map(|b| half::f16::from_le_bytes([b[0], b[1]]))
-                .collect();
-            let mut out = vec![0f32; halves.len()];
-            half::slice::HalfFloatSliceExt::convert_to_f32_slice(&halves[..], &mut out);
-            Some(out)
-        }
+        Dtype::F16 => Some(
+            data.chunks_exact(2)
+                .map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32())
+                .collect(),
+        ),
         _ => None,
     }
 }

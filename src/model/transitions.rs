@@ -2,8 +2,6 @@
 //! sequences and how often. It keeps the sharp "bought this, then that" evidence (colour variants,
 //! sets) that a low-dimensional encoder smooths away, and ships inside the model file.
 
-use std::collections::HashMap;
-
 /// Successor counts keyed by [`crate::features::id_key`] of the item ids.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Transitions {
@@ -15,7 +13,6 @@ pub struct Transitions {
     successors: Vec<u32>,
     /// How often each successor followed, saturated at 255.
     counts: Vec<u8>,
-    index: HashMap<u64, u32>,
 }
 
 impl Transitions {
@@ -25,11 +22,8 @@ impl Transitions {
         let mut keys: Vec<u64> = pairs.iter().flat_map(|&(a, b, _)| [a, b]).collect();
         keys.sort_unstable();
         keys.dedup();
-        let index: HashMap<u64, u32> = keys
-            .iter()
-            .enumerate()
-            .map(|(i, &k)| (k, i as u32))
-            .collect();
+        // Every key of `pairs` is in `keys`.
+        let index = |key: u64| keys.binary_search(&key).unwrap_or(0) as u32;
         pairs.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.2.cmp(&a.2)).then(a.1.cmp(&b.1)));
         let mut offsets = Vec::with_capacity(keys.len() + 1);
         let (mut successors, mut counts) = (Vec::new(), Vec::new());
@@ -39,7 +33,7 @@ impl Transitions {
             let mut kept = 0;
             while p < pairs.len() && pairs[p].0 == key {
                 if kept < per_item {
-                    successors.push(index[&pairs[p].1]);
+                    successors.push(index(pairs[p].1));
                     counts.push(pairs[p].2.min(255) as u8);
                     kept += 1;
                 }
@@ -52,7 +46,6 @@ impl Transitions {
             offsets,
             successors,
             counts,
-            index,
         }
     }
 
@@ -74,17 +67,11 @@ impl Transitions {
         if successors.iter().any(|&s| s as usize >= keys.len()) {
             return Err("transition table points outside its keys".into());
         }
-        let index = keys
-            .iter()
-            .enumerate()
-            .map(|(i, &k)| (k, i as u32))
-            .collect();
         Ok(Transitions {
             keys,
             offsets,
             successors,
             counts,
-            index,
         })
     }
 
@@ -95,9 +82,10 @@ impl Transitions {
 
     /// The items that followed `from` and how often, most frequent first.
     pub fn successors(&self, from: u64) -> impl Iterator<Item = (u64, u32)> + '_ {
-        let range = match self.index.get(&from) {
-            Some(&i) => self.offsets[i as usize] as usize..self.offsets[i as usize + 1] as usize,
-            None => 0..0,
+        // Keys are sorted: a binary search, rather than an index built at every load.
+        let range = match self.keys.binary_search(&from) {
+            Ok(i) => self.offsets[i] as usize..self.offsets[i + 1] as usize,
+            Err(_) => 0..0,
         };
         range.map(|e| {
             (
