@@ -57,12 +57,6 @@ fn not_null<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Optio
 
 /// Reads an event; `now_ms` stands in for a missing `ts`.
 pub fn event(value: JsValue, now_ms: f64) -> Result<Event> {
-    known_keys(
-        &value,
-        &["type", "item", "query", "ts", "ms"],
-        "event",
-        Error::event,
-    )?;
     let input: EventInput = from_js(&value, "an event", Error::event)?;
     let kind = EventKind::parse(&input.kind)?;
     let ts = input.ts.unwrap_or(now_ms);
@@ -140,15 +134,6 @@ pub fn parse_items(json: &[u8]) -> Result<Vec<Item>> {
 
 /// Reads ranking options; `undefined` means the defaults.
 pub fn rank_options(value: JsValue) -> Result<RankOptions> {
-    const KEYS: [&str; 6] = [
-        "query",
-        "k",
-        "diversity",
-        "exclude",
-        "excludePurchased",
-        "keepOrderWeight",
-    ];
-    known_keys(&value, &KEYS, "ranking option", Error::options)?;
     optional(value, "ranking options", Error::options)
 }
 
@@ -214,8 +199,8 @@ impl CreateOptions {
     }
 }
 
-/// Refuses keys outside `known` (serde-wasm-bindgen reads only the fields it knows, so
-/// `deny_unknown_fields` cannot catch a misspelt option).
+/// Refuses keys outside `known`, for options read one by one rather than through serde (whose
+/// `deny_unknown_fields` catches a misspelt field).
 fn known_keys(
     value: &JsValue,
     known: &[&str],

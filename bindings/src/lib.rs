@@ -36,6 +36,29 @@ pub struct Personalizer {
     recent: RecentCatalogs,
 }
 
+impl Personalizer {
+    /// The model `model` names and the `saved` profile, its configuration replaced by
+    /// `config` when one is given, or an empty profile configured by `config`.
+    async fn start(model: JsValue, saved: Option<Vec<u8>>, config: JsValue) -> Result<Self> {
+        console_error_panic_hook::set_once();
+        let profile = match saved {
+            None => tastebud::Profile::new(input::profile_config(config)?)?,
+            Some(bytes) => {
+                let mut profile = tastebud::Profile::from_bytes(&bytes)?;
+                if !config.is_undefined() {
+                    profile.set_config(input::profile_config(config)?)?;
+                }
+                profile
+            }
+        };
+        let model = model::load(model).await?;
+        Ok(Personalizer {
+            inner: tastebud::Personalizer::new(model, profile),
+            recent: RecentCatalogs::default(),
+        })
+    }
+}
+
 /// A page often ranks the same list again (a grid after each tap): the catalogs of the last
 /// [`RecentCatalogs::KEEP`] lists (the oldest makes way), kept with their JSON, let `rank` skip
 /// reading and hashing them. A list is the same only if its JSON is, byte for byte.
@@ -72,22 +95,13 @@ impl Personalizer {
     /// (bytes, a URL, or a `Response`), starting from the saved profile `options.profile`
     /// (bytes from `export()`) or an empty one configured by `options.config`.
     pub async fn create(options: Option<CreateOptionsArg>) -> Result<Personalizer> {
-        console_error_panic_hook::set_once();
         let options = input::CreateOptions::read(options.map(Into::into))?;
-        let config = input::profile_config(options.config)?;
-        let profile = if options.profile.is_undefined() {
-            tastebud::Profile::new(config)?
+        let saved = if options.profile.is_undefined() {
+            None
         } else {
-            let bytes = input::bytes(&options.profile, "profile", Error::profile)?;
-            let mut profile = tastebud::Profile::from_bytes(&bytes)?;
-            profile.set_config(config)?;
-            profile
+            Some(input::bytes(&options.profile, "profile", Error::profile)?)
         };
-        let model = model::load(options.model).await?;
-        Ok(Personalizer {
-            inner: tastebud::Personalizer::new(model, profile),
-            recent: RecentCatalogs::default(),
-        })
+        Personalizer::start(options.model, saved, options.config).await
     }
 
     /// A personalizer restored from bytes written by `export()`, with the default model or
@@ -97,23 +111,14 @@ impl Personalizer {
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] bytes: JsValue,
         options: Option<ImportOptionsArg>,
     ) -> Result<Personalizer> {
-        console_error_panic_hook::set_once();
         let options = input::CreateOptions::read(options.map(Into::into))?;
         if !options.profile.is_undefined() {
             return Err(Error::options(
                 "import takes the profile as its first argument, not as options.profile".into(),
             ));
         }
-        let bytes = input::bytes(&bytes, "profile", Error::profile)?;
-        let mut profile = tastebud::Profile::from_bytes(&bytes)?;
-        if !options.config.is_undefined() {
-            profile.set_config(input::profile_config(options.config)?)?;
-        }
-        let model = model::load(options.model).await?;
-        Ok(Personalizer {
-            inner: tastebud::Personalizer::new(model, profile),
-            recent: RecentCatalogs::default(),
-        })
+        let saved = input::bytes(&bytes, "profile", Error::profile)?;
+        Personalizer::start(options.model, Some(saved), options.config).await
     }
 
     /// Records what the shopper did. Invalid events throw and change nothing.

@@ -106,9 +106,9 @@ impl std::fmt::Debug for Frozen {
     }
 }
 
-/// A `[rows, cols]` matrix read out of a tensor.
+/// A `[rows, cols]` matrix, row-major.
 #[derive(Clone)]
-pub(crate) struct Matrix {
+struct Matrix {
     data: Vec<f32>,
     cols: usize,
 }
@@ -125,8 +125,8 @@ impl Matrix {
 
 #[derive(Clone)]
 pub(crate) struct FrozenItems {
-    pub(crate) id_tables: Vec<Matrix>,
-    pub(crate) tokens: Matrix,
+    id_tables: Vec<Matrix>,
+    tokens: Matrix,
 }
 
 impl FrozenItems {
@@ -138,15 +138,15 @@ impl FrozenItems {
             axpy(out, self.tokens.row(bucket as usize), w);
         }
         if use_ids {
-            let mut id = vec![0f32; out.len()];
-            for k in 0..ID_HASHES {
-                axpy(
-                    &mut id,
-                    self.id_tables[k].row(f.id_buckets[k] as usize),
-                    1.0,
-                );
+            // The id rows are summed first, as the candle encoder does.
+            let rows: [&[f32]; ID_HASHES] =
+                std::array::from_fn(|k| self.id_tables[k].row(f.id_buckets[k] as usize));
+            for (i, o) in out.iter_mut().enumerate() {
+                *o += rows
+                    .iter()
+                    .map(|r| r.get(i).copied().unwrap_or(0.0))
+                    .sum::<f32>();
             }
-            out.iter_mut().zip(&id).for_each(|(o, i)| *o += i);
         }
         let norm = (dot(out, out) + 1e-8).sqrt();
         out.iter_mut().for_each(|x| *x /= norm);
@@ -154,10 +154,10 @@ impl FrozenItems {
 }
 
 #[derive(Clone)]
-pub(crate) struct Dense {
+struct Dense {
     /// `[out, in]`.
-    pub(crate) weight: Matrix,
-    pub(crate) bias: Vec<f32>,
+    weight: Matrix,
+    bias: Vec<f32>,
 }
 
 impl Dense {
@@ -173,9 +173,9 @@ impl Dense {
 }
 
 #[derive(Clone)]
-pub(crate) struct LayerNorm {
-    pub(crate) weight: Vec<f32>,
-    pub(crate) bias: Vec<f32>,
+struct LayerNorm {
+    weight: Vec<f32>,
+    bias: Vec<f32>,
 }
 
 impl LayerNorm {
@@ -194,14 +194,14 @@ impl LayerNorm {
 }
 
 #[derive(Clone)]
-pub(crate) struct Block {
-    pub(crate) ln1: LayerNorm,
-    pub(crate) qkv: Dense,
-    pub(crate) out: Dense,
-    pub(crate) ln2: LayerNorm,
-    pub(crate) up: Dense,
-    pub(crate) down: Dense,
-    pub(crate) heads: usize,
+struct Block {
+    ln1: LayerNorm,
+    qkv: Dense,
+    out: Dense,
+    ln2: LayerNorm,
+    up: Dense,
+    down: Dense,
+    heads: usize,
 }
 
 impl Block {
@@ -262,11 +262,11 @@ impl Block {
 
 #[derive(Clone)]
 pub(crate) struct FrozenUser {
-    pub(crate) positions: Matrix,
-    pub(crate) kinds: Matrix,
-    pub(crate) gaps: Matrix,
-    pub(crate) blocks: Vec<Block>,
-    pub(crate) ln_final: LayerNorm,
+    positions: Matrix,
+    kinds: Matrix,
+    gaps: Matrix,
+    blocks: Vec<Block>,
+    ln_final: LayerNorm,
 }
 
 impl FrozenUser {

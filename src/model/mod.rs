@@ -1,6 +1,7 @@
 //! The model, defined once: the item encoder, the user encoder and the transition table, with
-//! the configuration written into the model file. The trainer builds it over a `VarMap` and
-//! trains it; the runtime builds the same code from safetensors bytes.
+//! the configuration written into the model file. The trainer builds the candle modules over a
+//! `VarMap` and trains them; the runtime reads the file's weights into inference loops that
+//! compute the same numbers ([`frozen`], checked against the candle modules in the tests).
 
 mod file;
 mod frozen;
@@ -10,9 +11,8 @@ mod user_encoder;
 
 use std::borrow::Borrow;
 use std::collections::HashMap;
-use std::sync::{Arc, OnceLock};
 
-use candle_core::{DType, Device};
+use candle_core::Device;
 use candle_nn::VarBuilder;
 use serde::{Deserialize, Serialize};
 
@@ -95,11 +95,8 @@ pub struct Model {
     /// Item-to-item successor counts.
     pub transitions: Transitions,
     device: Device,
-    /// The candle modules: built at once for training; for a model read from bytes, only if
-    /// asked for (a page never needs them: it runs `frozen`).
-    modules: OnceLock<Modules>,
-    /// A model read from bytes keeps them, to build `modules` from on demand.
-    bytes: Option<Arc<[u8]>>,
+    /// The candle modules, for training; a model read from bytes has none.
+    modules: Option<Modules>,
     /// The encoders' weights for the inference loops, read straight from the file; a model
     /// being trained has none (its weights are still changing).
     frozen: Option<Frozen>,
@@ -125,8 +122,7 @@ impl Model {
             config,
             transitions,
             device,
-            modules: OnceLock::from(modules),
-            bytes: None,
+            modules: Some(modules),
             frozen: None,
         })
     }
@@ -140,36 +136,29 @@ impl Model {
             config,
             transitions,
             device: Device::Cpu,
-            modules: OnceLock::new(),
-            bytes: Some(bytes.into()),
+            modules: None,
             frozen: Some(frozen),
         })
     }
 
-    /// The item encoder as a candle module (what the trainer trains).
+    /// The item encoder as a candle module: what the trainer trains.
     pub fn items(&self) -> Result<&ItemEncoder> {
         Ok(&self.modules()?.items)
     }
 
-    /// The user encoder as a candle module (what the trainer trains).
+    /// The user encoder as a candle module: what the trainer trains.
     pub fn user(&self) -> Result<&UserEncoder> {
         Ok(&self.modules()?.user)
     }
 
     fn modules(&self) -> Result<&Modules> {
-        if let Some(modules) = self.modules.get() {
-            return Ok(modules);
-        }
-        let bytes = self.bytes.as_deref().ok_or_else(|| {
-            crate::Error::Internal("a model has either modules or its file's bytes".into())
-        })?;
-        let tensors = ModelFile::read(bytes)?.tensors;
-        let vb = VarBuilder::from_tensors(tensors, DType::F32, &self.device);
-        let modules = Modules {
-            items: ItemEncoder::new(&self.config, vb.pp("item"))?,
-            user: UserEncoder::new(&self.config, vb.pp("user"))?,
-        };
-        Ok(self.modules.get_or_init(|| modules))
+        self.modules.as_ref().ok_or_else(|| {
+            crate::Error::Internal(
+                "a model read with Model::from_bytes runs only through the inference loops; \
+                 build it with Model::new over the file's tensors to train it"
+                    .into(),
+            )
+        })
     }
 
     /// The device tensors live on.
