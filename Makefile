@@ -14,12 +14,14 @@ demo:
 	$(CARGO) run --release -q -p tastebud-train --example demo
 
 ## Everything CI checks: formatting, lints (native and wasm32), the native tests, the bindings'
-## suite in Node and headless Chromium, and the packed npm package used as a consumer would.
+## suite in Node and headless Chromium, the packed npm package used as a consumer would, and
+## the Vite example built and run.
 test: setup lint ml-100k
 	$(CARGO) test --workspace --exclude tastebud-wasm --release
 	$(CARGO) test -p tastebud-wasm $(WASM)
 	scripts/pkg.sh
 	node bindings/js/consumer.mjs
+	node examples/vite/test.mjs
 
 lint: setup
 	$(CARGO) fmt --all -- --check

@@ -1,3 +1,5 @@
+import type { CreateOptions, RankOptions } from "./tastebud.js";
+
 export { Catalog, Personalizer } from "./tastebud.js";
 export type {
   CreateOptions,
@@ -32,3 +34,65 @@ export type WasmSource = URL | string | Response | BufferSource | WebAssembly.Mo
  * this does nothing.
  */
 export function init(source?: WasmSource | Promise<WasmSource>): Promise<void>;
+
+/** What changed, as `onChange` listeners are told. */
+export type ChangeCause = "record" | "forget" | "clear" | "restore" | "pause" | "resume";
+
+/** Options of `observe`. */
+export interface ObserveOptions {
+  /** How long a product must stay visible to count as an impression (default 1000 ms). */
+  impressionMs?: number;
+  /** How much of it must be visible (default 0.5). */
+  impressionRatio?: number;
+  /** The same event on the same item again within this time is dropped (default 1000 ms). */
+  debounceMs?: number;
+}
+
+/** What `observe` returns. */
+export interface Observer {
+  /** Stops recording until `resume`. */
+  pause(): void;
+  resume(): void;
+  readonly paused: boolean;
+  /** Stops watching for good, ending an open detail view's dwell. */
+  disconnect(): void;
+}
+
+/** What `live` returns. */
+export interface LiveList {
+  /** Reads the list's items again (done by itself when its children change). */
+  refresh(): void;
+  /** Stops re-ordering; the list stays as it is. */
+  disconnect(): void;
+}
+
+/** Options of `Personalizer.open`: those of `create` (but the profile is the stored one). */
+export interface OpenOptions extends Omit<CreateOptions, "profile"> {
+  /** The stored profile's name, for a site with several (default "tastebud"). */
+  name?: string;
+  /** A stored profile not saved for this many days is dropped (default 30). */
+  expireAfterDays?: number;
+  /** Where to store it (default "auto": IndexedDB, else localStorage). */
+  storage?: "auto" | "indexeddb" | "localstorage";
+}
+
+declare module "./tastebud.js" {
+  interface Personalizer {
+    /** Calls `listener` after every change of the profile or of pausing; returns the function
+     * that stops it. */
+    onChange(listener: (cause: ChangeCause) => void): () => void;
+    /** Records what the shopper does to the products marked up inside `root`: impressions,
+     * clicks, add-to-cart and purchase buttons, searches and time on a product's detail view.
+     * It reads only `data-tastebud-*` attributes and the marked search field. */
+    observe(root: Element | Document, options?: ObserveOptions): Observer;
+    /** Keeps the part of `list` the shopper has not yet seen ordered by their profile,
+     * re-ordered in the frame after each change; what has been on screen never moves. */
+    live(list: Element, options?: RankOptions): LiveList;
+  }
+  namespace Personalizer {
+    /** A personalizer whose profile is stored in the browser (IndexedDB, else localStorage),
+     * saved after each change and kept the same in every tab of the origin. A stored profile
+     * that does not read back is replaced by a fresh one, with a console warning. */
+    function open(options?: OpenOptions): Promise<Personalizer>;
+  }
+}

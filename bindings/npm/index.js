@@ -1,7 +1,8 @@
 // Browsers, bundlers and Deno. Nothing runs at import time: the WebAssembly code is fetched
-// from beside this file on the first `Personalizer.create` or `import`, or from what `init` is
-// given, so server-side rendering can import this module safely.
+// from beside this file on the first `Personalizer.create`, `import` or `open`, or from what
+// `init` is given, so server-side rendering can import this module safely.
 import initWasm, { Personalizer } from "./tastebud.js";
+import { extend } from "./extend.js";
 
 export { Catalog, Personalizer } from "./tastebud.js";
 
@@ -27,3 +28,4 @@ for (const name of ["create", "import"]) {
     return factory.apply(Personalizer, args);
   };
 }
+extend(Personalizer);

@@ -1,8 +1,10 @@
 // Node: the WebAssembly code is read from beside this file and compiled on import.
 import { readFileSync } from "node:fs";
-import { initSync } from "./tastebud.js";
+import { initSync, Personalizer } from "./tastebud.js";
+import { extend } from "./extend.js";
 
 initSync({ module: readFileSync(new URL("./tastebud_bg.wasm", import.meta.url)) });
+extend(Personalizer);
 
 export { Catalog, Personalizer } from "./tastebud.js";
 

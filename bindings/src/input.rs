@@ -105,22 +105,14 @@ pub fn event(value: JsValue, now_ms: f64) -> Result<Event> {
 /// Reads the candidates of `rank`. Fields other than an item's own are ignored, so a page can
 /// pass its product objects as they are.
 pub fn items(value: JsValue) -> Result<Vec<Item>> {
-    parse_items(&items_json(value)?)
-}
-
-/// The candidates of `rank` as JSON, before they are read.
-pub fn items_json(value: JsValue) -> Result<Vec<u8>> {
     if !js_sys::Array::is_array(&value) {
         return Err(Error::item("candidates must be an array of items".into()));
     }
-    json_bytes(&value).map_err(|e| Error::item(format!("candidates cannot be read: {e}")))
-}
-
-/// Reads candidates from their JSON.
-pub fn parse_items(json: &[u8]) -> Result<Vec<Item>> {
-    serde_json::from_slice(json).map_err(|_| {
+    let json =
+        json_bytes(&value).map_err(|e| Error::item(format!("candidates cannot be read: {e}")))?;
+    serde_json::from_slice(&json).map_err(|_| {
         // Only on error: find the culprit, to say which item and what is wrong with it.
-        let values: Vec<serde_json::Value> = serde_json::from_slice(json).unwrap_or_default();
+        let values: Vec<serde_json::Value> = serde_json::from_slice(&json).unwrap_or_default();
         let (at, e) = values
             .into_iter()
             .enumerate()

@@ -32,8 +32,8 @@ extern "C" {
 #[wasm_bindgen]
 pub struct Personalizer {
     inner: tastebud::Personalizer,
-    /// Catalogs of the last candidate lists, by their JSON.
-    recent: RecentCatalogs,
+    /// Tracking paused by the shopper: events are dropped until resumed.
+    paused: bool,
 }
 
 impl Personalizer {
@@ -54,38 +54,8 @@ impl Personalizer {
         let model = model::load(model).await?;
         Ok(Personalizer {
             inner: tastebud::Personalizer::new(model, profile),
-            recent: RecentCatalogs::default(),
+            paused: false,
         })
-    }
-}
-
-/// A page often ranks the same list again (a grid after each tap): the catalogs of the last
-/// [`RecentCatalogs::KEEP`] lists (the oldest makes way), kept with their JSON, let `rank` skip
-/// reading and hashing them. A list is the same only if its JSON is, byte for byte.
-#[derive(Default)]
-struct RecentCatalogs(Vec<(Vec<u8>, tastebud::Catalog)>);
-
-impl RecentCatalogs {
-    const KEEP: usize = 2;
-
-    /// The catalog of the list whose JSON is `json`, prepared by `prepare` unless kept.
-    fn get_or_prepare(
-        &mut self,
-        json: Vec<u8>,
-        prepare: impl FnOnce(&[u8]) -> Result<tastebud::Catalog>,
-    ) -> Result<&tastebud::Catalog> {
-        let at = match self.0.iter().position(|(kept, _)| *kept == json) {
-            Some(at) => at,
-            None => {
-                let catalog = prepare(&json)?;
-                if self.0.len() == Self::KEEP {
-                    self.0.remove(0);
-                }
-                self.0.push((json, catalog));
-                self.0.len() - 1
-            }
-        };
-        Ok(&self.0[at].1)
     }
 }
 
@@ -121,29 +91,47 @@ impl Personalizer {
         Personalizer::start(options.model, Some(saved), options.config).await
     }
 
-    /// Records what the shopper did. Invalid events throw and change nothing.
+    /// Records what the shopper did, unless tracking is paused; returns whether it did.
+    /// Invalid events throw and change nothing.
     pub fn record(
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "TastebudEvent")] event: JsValue,
-    ) -> Result<()> {
+    ) -> Result<bool> {
+        if self.paused {
+            return Ok(false);
+        }
         let event = input::event(event, js_sys::Date::now())?;
-        Ok(self.inner.record(event)?)
+        self.inner.record(event)?;
+        Ok(true)
     }
 
-    /// Orders `candidates` for this shopper, best first, with reasons.
+    /// Stops tracking: `record` drops every event until `resume`.
+    pub fn pause(&mut self) {
+        self.paused = true;
+    }
+
+    /// Starts tracking again after `pause`.
+    pub fn resume(&mut self) {
+        self.paused = false;
+    }
+
+    /// Whether tracking is paused.
+    #[wasm_bindgen(getter)]
+    pub fn paused(&self) -> bool {
+        self.paused
+    }
+
+    /// Orders `candidates` for this shopper, best first, with reasons. (The package's
+    /// JavaScript wraps it: a list ranked again unchanged goes through a catalog.)
     #[wasm_bindgen(unchecked_return_type = "Ranked[]")]
     pub fn rank(
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "Item[]")] candidates: JsValue,
         options: Option<RankOptionsArg>,
     ) -> Result<JsValue> {
-        let json = input::items_json(candidates)?;
+        let candidates = input::items(candidates)?;
         let options = input::rank_options(options.map_or(JsValue::UNDEFINED, Into::into))?;
-        let inner = &mut self.inner;
-        let catalog = self
-            .recent
-            .get_or_prepare(json, |json| Ok(inner.catalog(input::parse_items(json)?)?))?;
-        input::to_js(&inner.rank_catalog(catalog, &options, now())?)
+        input::to_js(&self.inner.rank(&candidates, &options, now())?)
     }
 
     /// Checks and encodes `items` once, for `rankCatalog` to rank them again and again (a
@@ -198,6 +186,16 @@ impl Personalizer {
     /// Forgets everything the shopper did.
     pub fn clear(&mut self) {
         self.inner.clear();
+    }
+
+    /// Replaces the profile with one saved by `export()` (another tab's, say), keeping the
+    /// model; bytes that are not a profile throw and change nothing.
+    pub fn restore(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array")] bytes: JsValue,
+    ) -> Result<()> {
+        let bytes = input::bytes(&bytes, "profile", Error::profile)?;
+        Ok(self.inner.restore(&bytes)?)
     }
 
     /// The profile as compact, versioned, checksummed bytes, for the page to store.

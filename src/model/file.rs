@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use candle_core::{DType, Device, Tensor};
-use safetensors::tensor::{Dtype, TensorView};
+use safetensors::tensor::{Dtype, TensorInfo, TensorView};
 use safetensors::SafeTensors;
 use serde::{Deserialize, Serialize};
 
@@ -49,7 +49,9 @@ impl ModelFile {
         let (config, weights, transitions) = read_parts(bytes)?;
         let tensors = weights
             .into_iter()
-            .map(|(name, (shape, data))| Ok((name, Tensor::from_vec(data, shape, &Device::Cpu)?)))
+            .map(|(name, (shape, data))| {
+                Ok((name, Tensor::from_vec(data.to_f32(), shape, &Device::Cpu)?))
+            })
             .collect::<Result<_>>()?;
         Ok(ModelFile {
             config,
@@ -59,14 +61,60 @@ impl ModelFile {
     }
 }
 
-/// Weights by name: shape and f32 values.
-pub(crate) type Weights = HashMap<String, (Vec<usize>, Vec<f32>)>;
+/// Weights by name: shape and values as stored.
+pub(crate) type Weights = HashMap<String, (Vec<usize>, Floats)>;
 
-/// [`ModelFile::read`] without building tensors: the runtime reads the weights straight into
-/// its inference loops.
+/// A tensor's values as the file stores them (little-endian f16 or f32), converted to f32
+/// when asked: converting every weight at load would be most of a page's cold start, and
+/// the item tables are only ever read a few rows at a time.
+#[derive(Clone)]
+pub(crate) struct Floats {
+    half: bool,
+    bytes: Vec<u8>,
+}
+
+impl Floats {
+    /// Number of values.
+    pub(crate) fn len(&self) -> usize {
+        self.bytes.len() / if self.half { 2 } else { 4 }
+    }
+
+    /// All values as f32.
+    pub(crate) fn to_f32(&self) -> Vec<f32> {
+        self.range_to_f32(0..self.len())
+    }
+
+    /// Values `range` as f32 (cut at the end).
+    pub(crate) fn range_to_f32(&self, range: std::ops::Range<usize>) -> Vec<f32> {
+        let range = range.start..range.end.min(self.len());
+        if self.half {
+            let bytes = self
+                .bytes
+                .get(range.start * 2..range.end * 2)
+                .unwrap_or(&[]);
+            bytes
+                .chunks_exact(2)
+                .map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32())
+                .collect()
+        } else {
+            let bytes = self
+                .bytes
+                .get(range.start * 4..range.end * 4)
+                .unwrap_or(&[]);
+            bytes
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect()
+        }
+    }
+}
+
+/// [`ModelFile::read`] without building tensors or converting weights: the runtime reads
+/// them into its inference loops as they are needed.
 pub(crate) fn read_parts(bytes: &[u8]) -> Result<(ModelConfig, Weights, Transitions)> {
     let bad = |what: String| Error::BadModel(what);
-    let (_, meta) = SafeTensors::read_metadata(bytes)
+    // Checks the header, every tensor's offsets and the file's length, once.
+    let (header_len, meta) = SafeTensors::read_metadata(bytes)
         .map_err(|e| bad(format!("not a safetensors file ({e})")))?;
     let header: Header = meta
         .metadata()
@@ -83,42 +131,57 @@ pub(crate) fn read_parts(bytes: &[u8]) -> Result<(ModelConfig, Weights, Transiti
     }
     let config: ModelConfig = serde_json::from_value(header.config)
         .map_err(|e| bad(format!("model config is unreadable: {e}")))?;
-    let st = SafeTensors::deserialize(bytes).map_err(|e| bad(format!("corrupt tensors ({e})")))?;
-    let mut tensors = HashMap::new();
-    for (name, view) in st.tensors() {
+    let data_start = 8 + header_len;
+    let data = |info: &TensorInfo| {
+        let (start, end) = info.data_offsets;
+        bytes
+            .get(data_start + start..data_start + end)
+            .unwrap_or(&[])
+    };
+    let mut weights = HashMap::new();
+    for (name, info) in meta.tensors() {
         if TRANSITIONS.contains(&name.as_str()) {
             continue;
         }
-        let values = floats(&view).ok_or_else(|| bad(format!("tensor {name} is not f16/f32")))?;
-        tensors.insert(name, (view.shape().to_vec(), values));
+        let half = match info.dtype {
+            Dtype::F16 => true,
+            Dtype::F32 => false,
+            _ => return Err(bad(format!("tensor {name} is not f16/f32"))),
+        };
+        let values = Floats {
+            half,
+            bytes: data(info).to_vec(),
+        };
+        weights.insert(name, (info.shape.clone(), values));
     }
     let get = |name: &str| {
-        st.tensor(name)
-            .map_err(|_| bad(format!("missing tensor {name}")))
+        meta.info(name)
+            .map(|info| (info, data(info)))
+            .ok_or_else(|| bad(format!("missing tensor {name}")))
     };
-    let keys = ints(&get(TRANSITIONS[0])?, Dtype::U64, |b| {
+    let keys = ints(get(TRANSITIONS[0])?, Dtype::U64, |b| {
         u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]])
     });
-    let offsets = ints(&get(TRANSITIONS[1])?, Dtype::U32, |b| {
+    let offsets = ints(get(TRANSITIONS[1])?, Dtype::U32, |b| {
         u32::from_le_bytes([b[0], b[1], b[2], b[3]])
     });
-    let succ_view = get(TRANSITIONS[2])?;
-    let successors = ints(&succ_view, Dtype::U16, |b| {
+    let succ = get(TRANSITIONS[2])?;
+    let successors = ints(succ, Dtype::U16, |b| {
         u32::from(u16::from_le_bytes([b[0], b[1]]))
     })
     .or_else(|| {
-        ints(&succ_view, Dtype::U32, |b| {
+        ints(succ, Dtype::U32, |b| {
             u32::from_le_bytes([b[0], b[1], b[2], b[3]])
         })
     });
-    let counts = ints(&get(TRANSITIONS[3])?, Dtype::U8, |b| b[0]);
+    let counts = ints(get(TRANSITIONS[3])?, Dtype::U8, |b| b[0]);
     let (Some(keys), Some(offsets), Some(successors), Some(counts)) =
         (keys, offsets, successors, counts)
     else {
         return Err(bad("transition table has the wrong element types".into()));
     };
     let transitions = Transitions::from_parts(keys, offsets, successors, counts).map_err(bad)?;
-    Ok((config, tensors, transitions))
+    Ok((config, weights, transitions))
 }
 
 impl ModelFile {
@@ -222,31 +285,13 @@ fn int_buffer(
     (name.to_string(), dtype, vec![len], bytes.collect())
 }
 
-fn floats(view: &TensorView) -> Option<Vec<f32>> {
-    let data = view.data();
-    match view.dtype() {
-        Dtype::F32 => Some(
-            data.chunks_exact(4)
-                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-                .collect(),
-        ),
-        Dtype::F16 => Some(
-            data.chunks_exact(2)
-                .map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32())
-                .collect(),
-        ),
-        _ => None,
-    }
-}
-
-fn ints<T>(view: &TensorView, dtype: Dtype, decode: impl Fn(&[u8]) -> T) -> Option<Vec<T>> {
-    if view.dtype() != dtype || view.shape().len() != 1 {
+fn ints<T>(
+    (info, data): (&TensorInfo, &[u8]),
+    dtype: Dtype,
+    decode: impl Fn(&[u8]) -> T,
+) -> Option<Vec<T>> {
+    if info.dtype != dtype || info.shape.len() != 1 {
         return None;
     }
-    Some(
-        view.data()
-            .chunks_exact(dtype.bitsize() / 8)
-            .map(decode)
-            .collect(),
-    )
+    Some(data.chunks_exact(dtype.bitsize() / 8).map(decode).collect())
 }

@@ -7,7 +7,9 @@
 
 use crate::event::EventKind;
 use crate::features::{ItemFeatures, GAP_BUCKETS, ID_HASHES};
-use crate::model::file::Weights;
+use std::sync::OnceLock;
+
+use crate::model::file::{Floats, Weights};
 use crate::model::{ModelConfig, Step};
 
 /// The weights of both encoders as flat row-major `f32` arrays.
@@ -32,14 +34,14 @@ impl Frozen {
         let items = FrozenItems {
             id_tables: (0..ID_HASHES)
                 .map(|k| {
-                    w.matrix(
+                    w.table(
                         &format!("item.id{k}"),
                         config.hashing.id_buckets[k] as usize,
                         d,
                     )
                 })
                 .collect::<crate::Result<_>>()?,
-            tokens: w.matrix("item.tokens", config.hashing.token_buckets as usize, d)?,
+            tokens: w.table("item.tokens", config.hashing.token_buckets as usize, d)?,
         };
         let blocks = (0..config.layers)
             .map(|i| {
@@ -71,6 +73,10 @@ struct Take(Weights);
 
 impl Take {
     fn take(&mut self, name: &str, shape: &[usize]) -> crate::Result<Vec<f32>> {
+        Ok(self.take_stored(name, shape)?.to_f32())
+    }
+
+    fn take_stored(&mut self, name: &str, shape: &[usize]) -> crate::Result<Floats> {
         match self.0.remove(name) {
             Some((s, data)) if s == shape => Ok(data),
             Some((s, _)) => Err(crate::Error::BadModel(format!(
@@ -83,6 +89,17 @@ impl Take {
     fn matrix(&mut self, name: &str, rows: usize, cols: usize) -> crate::Result<Matrix> {
         let data = self.take(name, &[rows, cols])?;
         Ok(Matrix { data, cols })
+    }
+
+    fn table(&mut self, name: &str, rows: usize, cols: usize) -> crate::Result<Table> {
+        let values = self.take_stored(name, &[rows, cols])?;
+        Ok(Table {
+            values,
+            cols,
+            blocks: (0..rows.div_ceil(Table::BLOCK_ROWS))
+                .map(|_| OnceLock::new())
+                .collect(),
+        })
     }
 
     fn dense(&mut self, name: &str, inputs: usize, outputs: usize) -> crate::Result<Dense> {
@@ -123,10 +140,38 @@ impl Matrix {
     }
 }
 
+/// A `[rows, cols]` embedding table, converted to f32 a block of rows at a time on first use:
+/// the item tables hold four fifths of the weights, and an item reads a dozen of their rows,
+/// so converting them at load would be most of a page's cold start for rows never read.
+#[derive(Clone)]
+struct Table {
+    values: Floats,
+    cols: usize,
+    blocks: Vec<OnceLock<Vec<f32>>>,
+}
+
+impl Table {
+    const BLOCK_ROWS: usize = 32;
+
+    /// Row `r`, or zeros past the end, as [`Matrix::row`].
+    fn row(&self, r: usize) -> &[f32] {
+        let (b, i) = (r / Self::BLOCK_ROWS, r % Self::BLOCK_ROWS);
+        let Some(block) = self.blocks.get(b) else {
+            return &[];
+        };
+        let start = b * Self::BLOCK_ROWS * self.cols;
+        let block = block.get_or_init(|| {
+            self.values
+                .range_to_f32(start..start + Self::BLOCK_ROWS * self.cols)
+        });
+        block.get(i * self.cols..(i + 1) * self.cols).unwrap_or(&[])
+    }
+}
+
 #[derive(Clone)]
 pub(crate) struct FrozenItems {
-    id_tables: Vec<Matrix>,
-    tokens: Matrix,
+    id_tables: Vec<Table>,
+    tokens: Table,
 }
 
 impl FrozenItems {

@@ -27,6 +27,28 @@ export async function scenario({ Personalizer }) {
   check(p.explain("h3").ranked?.position >= 1, "an explanation");
   check(p.rankCatalog(p.catalog(catalog), { k: 3 }).map((r) => r.id).join() === top.map((r) => r.id).join(), "a prepared catalog ranks the same");
 
+  // The same list again is served from a catalog, but an edit in place is seen.
+  const again = p.rank(catalog, { k: 3 }).map((r) => r.id).join();
+  check(p.rank(catalog, { k: 3 }).map((r) => r.id).join() === again, "the same list ranks the same");
+  const bag = { ...catalog[1] };
+  const scoreOf = (list) => p.rank(list).find((r) => r.id === "b1").score;
+  const before = scoreOf(catalog);
+  Object.assign(catalog[1], { title: "WHITE HANGING HEART T-LIGHT HOLDER", category: "home/candle holders" });
+  const edited = scoreOf(catalog);
+  check(edited !== before && edited === scoreOf(catalog.map((i) => ({ ...i }))), "an item edited in place is ranked as edited");
+  Object.assign(catalog[1], bag);
+
+  // Privacy controls and change listeners.
+  const causes = [];
+  const stop = p.onChange((cause) => causes.push(cause));
+  p.pause();
+  check(p.paused && p.record({ type: "view", item: catalog[1] }) === false, "paused tracking records nothing");
+  p.resume();
+  check(p.record({ type: "view", item: catalog[1] }) === true, "resumed tracking records");
+  stop();
+  p.forget("b1");
+  check(causes.join() === "pause,resume,record", `change listeners: ${causes}`);
+
   let error;
   try {
     p.record({ type: "view", item: { id: "x", price: -1 } });

@@ -4,6 +4,7 @@ import {
   init,
   Personalizer,
   type Catalog,
+  type ChangeCause,
   type ErrorCode,
   type Explanation,
   type Item,
@@ -21,6 +22,7 @@ type Untyped<F> = true extends IsAny<Signature<F>> ? true : false;
 type UntypedMethods = { [M in Method]: Untyped<Personalizer[M]> extends true ? M : never }[Method];
 const noAny: [UntypedMethods] extends [never] ? true : UntypedMethods = true;
 const createIsTyped: Untyped<typeof Personalizer.create> extends true ? never : true = true;
+const openIsTyped: Untyped<typeof Personalizer.open> extends true ? never : true = true;
 
 const mug: Item = { id: "22633", title: "HAND WARMER UNION JACK", category: "home/gifts", price: 2.1 };
 
@@ -58,4 +60,26 @@ export async function example(): Promise<string[]> {
   }
   why.push(summary.intent, String(explanation.ranked?.position ?? "-"), String(noAny), String(createIsTyped));
   return why;
+}
+
+/** The page features: a stored profile, capture from marked-up elements, a live grid. */
+export async function page(root: HTMLElement, grid: HTMLElement): Promise<() => void> {
+  const shop = await Personalizer.open({ name: "shop", expireAfterDays: 60, config: { recentEvents: 80 } });
+  // @ts-expect-error open reads the stored profile, it is not given one
+  await Personalizer.open({ profile: new Uint8Array() });
+  const observer = shop.observe(root, { impressionMs: 800 });
+  const list = shop.live(grid, { diversity: 0.1 });
+  const causes: ChangeCause[] = [];
+  const stop: () => void = shop.onChange((cause) => causes.push(cause));
+  shop.pause();
+  const paused: boolean = shop.paused && observer.paused;
+  const recorded: boolean = shop.record({ type: "view", item: mug });
+  shop.resume();
+  return () => {
+    stop();
+    list.disconnect();
+    observer.disconnect();
+    shop.free();
+    causes.push(paused && recorded ? "pause" : "resume", String(openIsTyped) as ChangeCause);
+  };
 }

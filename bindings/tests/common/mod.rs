@@ -136,6 +136,41 @@ async fn export_and_import_keep_the_profile() {
 }
 
 #[wasm_bindgen_test]
+async fn paused_tracking_records_nothing_until_resumed() {
+    let mut p = Personalizer::create(None).await.unwrap();
+    p.pause();
+    assert!(p.paused());
+    let event = js(&format!(
+        r#"{{"type": "view", "item": {}}}"#,
+        item("m1", "PINK POLKADOT MUG")
+    ));
+    assert!(!p.record(event.clone()).unwrap());
+    let empty = bytes(&p);
+    assert_eq!(bytes(&Personalizer::create(None).await.unwrap()), empty);
+    p.resume();
+    assert!(p.record(event).unwrap());
+    assert_ne!(bytes(&p), empty);
+}
+
+#[wasm_bindgen_test]
+async fn restore_takes_another_profile_and_refuses_bad_bytes() {
+    let mut other = Personalizer::create(None).await.unwrap();
+    record(&mut other, "purchase", "m1", "PINK POLKADOT MUG");
+    let mut p = Personalizer::create(None).await.unwrap();
+    record(&mut p, "view", "h1", "WHITE HANGING HEART T-LIGHT HOLDER");
+    let mine = bytes(&p);
+    let bad = Uint8Array::from(&mine[..mine.len() - 1]);
+    assert_eq!(
+        p.restore(bad.into()).err().map(code).as_deref(),
+        Some("corrupt_profile")
+    );
+    assert_eq!(bytes(&p), mine);
+    p.restore(Uint8Array::from(bytes(&other).as_slice()).into())
+        .unwrap();
+    assert_eq!(bytes(&p), bytes(&other));
+}
+
+#[wasm_bindgen_test]
 async fn a_model_can_come_as_bytes_or_a_response() {
     let options = js("{}");
     set(&options, &["model"], Uint8Array::from(MODEL).into());

@@ -1,0 +1,158 @@
+// The part of the package that lives in JavaScript, added to the WebAssembly `Personalizer`
+// class by every entry: change listeners (what a page redraws and stores on), a
+// cache that lets a list ranked again unchanged skip being read again, and the page features
+// (`observe`, `live`, `Personalizer.open`), which need the DOM and browser storage and so are
+// only touched when called: importing the package never reads `window` or `document`.
+import { live } from "./live.js";
+import { observe } from "./observe.js";
+import { open } from "./store.js";
+
+/** Per-instance state of the JavaScript layer, by personalizer. */
+const states = new WeakMap();
+
+/** The JavaScript state of `personalizer`. */
+export function stateOf(personalizer) {
+  let state = states.get(personalizer);
+  if (!state) {
+    state = { listeners: new Set(), lists: [] };
+    states.set(personalizer, state);
+  }
+  return state;
+}
+
+/** Tells the listeners of `personalizer` that its profile or its pausing changed. */
+export function changed(personalizer, cause) {
+  for (const listener of [...stateOf(personalizer).listeners]) {
+    try {
+      listener(cause);
+    } catch (e) {
+      // One broken listener must not stop the others, nor the change itself.
+      globalThis.reportError ? globalThis.reportError(e) : console.error(e);
+    }
+  }
+}
+
+/** A `TastebudError`, as the WebAssembly side throws them. */
+export function tastebudError(code, message) {
+  const error = new Error(message);
+  error.name = "TastebudError";
+  error.code = code;
+  return error;
+}
+
+/** Lists whose catalogs are kept: a page alternates between a few (a grid, search results). */
+const KEEP = 2;
+
+/** What `rank` compares a list with to know it is unchanged: the item objects and the fields
+ * the model reads, as they were. */
+function snapshot(items) {
+  return items.map((item) => [item, item.id, item.title, item.category, item.brand, item.price, item.tags?.slice()]);
+}
+
+function unchanged(items, kept) {
+  if (items.length !== kept.length) return false;
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    const [object, id, title, category, brand, price, tags] = kept[i];
+    if (
+      item !== object ||
+      item.id !== id ||
+      item.title !== title ||
+      item.category !== category ||
+      item.brand !== brand ||
+      item.price !== price ||
+      !sameTags(item.tags, tags)
+    ) {
+      return false;
+    }
+  }
+  return true;
+}
+
+function sameTags(tags, kept) {
+  if (tags === undefined || kept === undefined) return tags === kept;
+  return Array.isArray(tags) && tags.length === kept.length && tags.every((t, i) => t === kept[i]);
+}
+
+/** Adds the JavaScript layer to the class, once. */
+export function extend(Personalizer) {
+  const proto = Personalizer.prototype;
+  if (proto.onChange) return;
+  const { rank, record, forget, clear, restore, pause, resume, free } = proto;
+
+  Object.assign(proto, {
+    /** `rank`, but a list ranked again with the same item objects, unchanged, is read from the
+     * catalog made the second time it was seen (JSON and hashing skipped). */
+    rank(candidates, options) {
+      const state = stateOf(this);
+      const kept = Array.isArray(candidates) && state.lists.find((l) => unchanged(candidates, l.items));
+      if (kept) {
+        kept.catalog ??= this.catalog(candidates);
+        return this.rankCatalog(kept.catalog, options);
+      }
+      const ranked = rank.call(this, candidates, options);
+      if (state.lists.length === KEEP) state.lists.shift().catalog?.free();
+      state.lists.push({ items: snapshot(candidates), catalog: undefined });
+      return ranked;
+    },
+
+    record(event) {
+      const recorded = record.call(this, event);
+      if (recorded) changed(this, "record");
+      return recorded;
+    },
+
+    forget(itemId) {
+      const forgot = forget.call(this, itemId);
+      changed(this, "forget");
+      return forgot;
+    },
+
+    clear() {
+      clear.call(this);
+      changed(this, "clear");
+    },
+
+    restore(bytes) {
+      restore.call(this, bytes);
+      changed(this, "restore");
+    },
+
+    pause() {
+      if (this.paused) return;
+      pause.call(this);
+      changed(this, "pause");
+    },
+
+    resume() {
+      if (!this.paused) return;
+      resume.call(this);
+      changed(this, "resume");
+    },
+
+    /** Calls `listener(cause)` after every change; returns the function that stops it. */
+    onChange(listener) {
+      if (typeof listener !== "function") throw tastebudError("invalid_options", "onChange takes a function");
+      const { listeners } = stateOf(this);
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+
+    observe(root, options) {
+      return observe(this, root, options);
+    },
+
+    live(list, options) {
+      return live(this, list, options);
+    },
+
+    free() {
+      const state = stateOf(this);
+      state.close?.();
+      for (const list of state.lists) list.catalog?.free();
+      states.delete(this);
+      free.call(this);
+    },
+  });
+  Personalizer.open = (options) => open(Personalizer, options);
+}

@@ -1,0 +1,97 @@
+// `personalizer.live(list, rankOptions)`: keeps the part of a product list the shopper has not
+// reached yet ordered by their profile, re-ordered in the frame after each change, as EdgeRec
+// re-ranks a feed on the phone after every tap. What has been on screen never moves: the
+// items are the list's children marked `data-tastebud-item` (see `observe`), and only those
+// after the last one ever shown are re-ordered.
+import { tastebudError } from "./extend.js";
+import { itemOf } from "./observe.js";
+
+export function live(personalizer, list, rankOptions = {}) {
+  if (typeof Element === "undefined" || !(list instanceof Element)) {
+    throw tastebudError("invalid_options", "live needs a DOM element (it only runs in a page)");
+  }
+  // Every child is placed, so no `k`.
+  const options = { ...rankOptions, k: undefined };
+  let children = []; // the marked children, in the order they are shown
+  let catalog;
+  let seen = new WeakSet(); // children that have been on screen
+  let frame;
+
+  const visible = new IntersectionObserver((entries) => {
+    for (const { target, isIntersecting } of entries) if (isIntersecting) seen.add(target);
+  });
+
+  /** Reads the list's items again (the page replaced or added some). */
+  function refresh() {
+    visible.disconnect();
+    children = [...list.children].filter((child) => child.matches("[data-tastebud-item]"));
+    catalog?.free();
+    catalog = undefined;
+    catalog = personalizer.catalog(children.map(itemOf));
+    for (const child of children) visible.observe(child);
+    schedule();
+  }
+
+  /** Re-orders what follows the last child ever shown. */
+  function reorder() {
+    frame = undefined;
+    if (!catalog) return;
+    // The observer reports a frame late: what scrolled in since counts as seen too (a list
+    // shows in document order, so what is on screen follows what was).
+    let last = children.findLastIndex((child) => seen.has(child));
+    while (last + 1 < children.length && onScreen(children[last + 1])) last++;
+    const unseen = children.slice(last + 1);
+    if (unseen.length < 2) return;
+    const at = new Map(children.map((child, i) => [child.dataset.tastebudItem, i]));
+    const ranked = personalizer
+      .rankCatalog(catalog, options)
+      .map((r) => at.get(r.id))
+      .filter((i) => i > last)
+      .map((i) => children[i]);
+    // Children the ranking left out (a repeated id, an excluded item) keep their order, last.
+    const placed = new Set(ranked);
+    const order = [...ranked, ...unseen.filter((child) => !placed.has(child))];
+    if (order.every((child, i) => child === unseen[i])) return;
+    // Moved in front of what followed the list's last marked child, in their new order.
+    const after = unseen[unseen.length - 1].nextSibling;
+    for (const child of order) list.insertBefore(child, after);
+    mutations.takeRecords(); // our own moves are not the page's changes
+
+    children = [...children.slice(0, last + 1), ...order];
+  }
+
+  function schedule() {
+    frame ??= requestAnimationFrame(reorder);
+  }
+
+  // The page changing the list's children means reading it again.
+  const mutations = new MutationObserver(refresh);
+  mutations.observe(list, { childList: true });
+  const stop = personalizer.onChange((cause) => {
+    if (cause !== "pause" && cause !== "resume") schedule();
+  });
+  refresh();
+  // Bad options throw now rather than in a frame later.
+  personalizer.rankCatalog(catalog, options);
+
+  return {
+    refresh,
+    /** Stops re-ordering; the list stays as it is. */
+    disconnect() {
+      stop();
+      mutations.disconnect();
+      visible.disconnect();
+      if (frame !== undefined) cancelAnimationFrame(frame);
+      catalog?.free();
+      catalog = undefined;
+      children = [];
+      seen = new WeakSet();
+    },
+  };
+}
+
+/** Whether any of `element` is in the viewport now (the observer reports a frame late). */
+function onScreen(element) {
+  const box = element.getBoundingClientRect();
+  return box.bottom > 0 && box.top < innerHeight && box.right > 0 && box.left < innerWidth && box.height > 0;
+}
