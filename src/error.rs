@@ -21,10 +21,18 @@ pub enum Error {
     CorruptProfile(String),
     /// A tensor computation failed (a bug, or a model whose shapes do not fit its config).
     #[error("model computation failed: {0}")]
-    Tensor(#[from] candle_core::Error),
+    Tensor(String),
     /// A bug in tastebud; nothing was changed.
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+/// Candle's error as text: it only arises in training, and a variant holding candle's own
+/// type would link all of candle's error formatting into the page's `.wasm`.
+impl From<candle_core::Error> for Error {
+    fn from(e: candle_core::Error) -> Self {
+        Error::Tensor(e.to_string())
+    }
 }
 
 impl Error {
