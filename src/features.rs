@@ -46,7 +46,7 @@ impl Default for HashingConfig {
 }
 
 /// An item reduced to hash buckets: the input of the item encoder.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ItemFeatures {
     /// One row per id table.
     pub id_buckets: [u32; ID_HASHES],
@@ -58,41 +58,43 @@ pub struct ItemFeatures {
 impl ItemFeatures {
     /// Hashes `item` with `cfg`.
     pub fn new(item: &Item, cfg: &HashingConfig) -> Self {
-        let mut id_buckets = [0; ID_HASHES];
-        for (k, b) in id_buckets.iter_mut().enumerate() {
+        let mut features = ItemFeatures {
+            id_buckets: [0; ID_HASHES],
+            tokens: Vec::with_capacity(MAX_TOKENS),
+        };
+        features.rehash(item, cfg, &mut Vec::with_capacity(64));
+        features
+    }
+
+    /// Hashes `item` into `self`, reusing its buffers and `key` (scratch): hashing is most of
+    /// the cost of encoding a never-seen item, so the encoder's loop allocates nothing here.
+    pub(crate) fn rehash(&mut self, item: &Item, cfg: &HashingConfig, key: &mut Vec<u8>) {
+        for (k, b) in self.id_buckets.iter_mut().enumerate() {
             *b = bucket(
                 cfg.seed.wrapping_add(k as u64 + 1),
                 item.id.as_bytes(),
                 cfg.id_buckets[k],
             );
         }
+        self.tokens.clear();
         let mut tokens = Tokens {
             seed: cfg.seed,
             buckets: cfg.token_buckets,
-            key: String::with_capacity(64),
-            out: Vec::with_capacity(MAX_TOKENS),
+            key,
+            out: &mut self.tokens,
         };
         let title = item.title.as_deref().unwrap_or("");
-        tokens.group("w", title_word_slices(title));
-        let mut path = String::new();
-        tokens.group(
-            "c",
-            item.category_levels().take(4).map(|level| {
-                if !path.is_empty() {
-                    path.push('/');
-                }
-                path.push_str(level);
-                path.clone()
-            }),
-        );
-        tokens.group("b", item.brand.iter().map(|b| b.trim()));
-        tokens.group("t", item.tags.iter().map(|t| t.trim()));
-        tokens.group(
-            "p",
-            item.price.map(|p| price_bucket(p).to_string()).into_iter(),
-        );
-        let tokens = tokens.out;
-        ItemFeatures { id_buckets, tokens }
+        if title.is_ascii() {
+            tokens.group(b"w", ascii_title_words(title));
+        } else {
+            tokens.group(b"w", title_word_slices(title));
+        }
+        tokens.category(item.category_levels().take(4));
+        tokens.group(b"b", item.brand.iter().map(|b| b.trim()));
+        tokens.group(b"t", item.tags.iter().map(|t| t.trim()));
+        let mut digits = [0; 3];
+        let price = item.price.map(|p| decimal(price_bucket(p), &mut digits));
+        tokens.group(b"p", price.into_iter());
     }
 }
 
@@ -108,37 +110,88 @@ fn title_word_slices(title: &str) -> impl Iterator<Item = &str> {
         .take(MAX_TITLE_WORDS)
 }
 
-/// Builds the token list without allocating per token: hashing is most of the cost of
-/// encoding an item.
-struct Tokens {
-    seed: u64,
-    buckets: u32,
-    key: String,
-    out: Vec<(u32, f32)>,
+/// [`title_word_slices`] of an ASCII title, split on bytes rather than decoded characters.
+fn ascii_title_words(title: &str) -> impl Iterator<Item = &str> {
+    title
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| w.len() > 1)
+        .take(MAX_TITLE_WORDS)
 }
 
-impl Tokens {
-    /// Adds one group of tokens (each hashed as `prefix:lowercased word`), weighing 1 in all.
-    fn group<S: AsRef<str>>(&mut self, prefix: &str, words: impl Iterator<Item = S>) {
+/// A price bucket (−16 to 48) as text, written into `buf` rather than allocated.
+fn decimal(n: i32, buf: &mut [u8; 3]) -> &str {
+    let mut len = 0;
+    if n < 0 {
+        buf[0] = b'-';
+        len = 1;
+    }
+    let n = n.unsigned_abs().min(99);
+    if n >= 10 {
+        buf[len] = b'0' + (n / 10) as u8;
+        len += 1;
+    }
+    buf[len] = b'0' + (n % 10) as u8;
+    std::str::from_utf8(&buf[..=len]).unwrap_or_default()
+}
+
+/// Builds the token list, each token hashed as `prefix:lowercased text` in one reused key
+/// buffer.
+struct Tokens<'a> {
+    seed: u64,
+    buckets: u32,
+    key: &'a mut Vec<u8>,
+    out: &'a mut Vec<(u32, f32)>,
+}
+
+impl Tokens<'_> {
+    /// Adds one group of tokens, weighing 1 in all.
+    fn group<S: AsRef<str>>(&mut self, prefix: &[u8], words: impl Iterator<Item = S>) {
         let start = self.out.len();
         for word in words {
-            let word = word.as_ref();
             self.key.clear();
-            self.key.push_str(prefix);
-            self.key.push(':');
-            if word.is_ascii() {
-                self.key
-                    .extend(word.chars().map(|c| c.to_ascii_lowercase()));
-            } else {
-                self.key.push_str(&word.to_lowercase());
-            }
-            let b = bucket(self.seed, self.key.as_bytes(), self.buckets);
-            self.out.push((b, 0.0));
+            self.key.extend_from_slice(prefix);
+            self.key.push(b':');
+            push_lowercase(self.key, word.as_ref());
+            self.push();
         }
+        self.weigh(start);
+    }
+
+    /// The category's levels as paths from the top (`home`, `home/kitchen`, …), one group.
+    fn category<'s>(&mut self, levels: impl Iterator<Item = &'s str>) {
+        let start = self.out.len();
+        self.key.clear();
+        self.key.extend_from_slice(b"c:");
+        for (i, level) in levels.enumerate() {
+            if i > 0 {
+                self.key.push(b'/');
+            }
+            push_lowercase(self.key, level);
+            self.push();
+        }
+        self.weigh(start);
+    }
+
+    fn push(&mut self) {
+        let b = bucket(self.seed, self.key, self.buckets);
+        self.out.push((b, 0.0));
+    }
+
+    fn weigh(&mut self, start: usize) {
         let n = self.out.len() - start;
         for token in &mut self.out[start..] {
             token.1 = 1.0 / n as f32;
         }
+    }
+}
+
+fn push_lowercase(key: &mut Vec<u8>, text: &str) {
+    if text.is_ascii() {
+        let at = key.len();
+        key.extend_from_slice(text.as_bytes());
+        key[at..].make_ascii_lowercase();
+    } else {
+        key.extend_from_slice(text.to_lowercase().as_bytes());
     }
 }
 

@@ -44,24 +44,35 @@ export function tastebudError(code, message) {
 const KEEP = 2;
 
 /** What `rank` compares a list with to know it is unchanged: the item objects and the fields
- * the model reads, as they were. */
+ * the model reads, as they were, in one flat array (a thousand small ones would be garbage). */
+const FIELDS = 7;
 function snapshot(items) {
-  return items.map((item) => [item, item.id, item.title, item.category, item.brand, item.price, item.tags?.slice()]);
+  const kept = new Array(items.length * FIELDS);
+  items.forEach((item, i) => {
+    const at = i * FIELDS;
+    kept[at] = item;
+    kept[at + 1] = item.id;
+    kept[at + 2] = item.title;
+    kept[at + 3] = item.category;
+    kept[at + 4] = item.brand;
+    kept[at + 5] = item.price;
+    kept[at + 6] = item.tags?.slice();
+  });
+  return kept;
 }
 
 function unchanged(items, kept) {
-  if (items.length !== kept.length) return false;
-  for (let i = 0; i < items.length; i++) {
+  if (items.length * FIELDS !== kept.length) return false;
+  for (let i = 0, at = 0; i < items.length; i++, at += FIELDS) {
     const item = items[i];
-    const [object, id, title, category, brand, price, tags] = kept[i];
     if (
-      item !== object ||
-      item.id !== id ||
-      item.title !== title ||
-      item.category !== category ||
-      item.brand !== brand ||
-      item.price !== price ||
-      !sameTags(item.tags, tags)
+      item !== kept[at] ||
+      item.id !== kept[at + 1] ||
+      item.title !== kept[at + 2] ||
+      item.category !== kept[at + 3] ||
+      item.brand !== kept[at + 4] ||
+      item.price !== kept[at + 5] ||
+      !sameTags(item.tags, kept[at + 6])
     ) {
       return false;
     }

@@ -22,8 +22,13 @@ extern "C" {
     type TextEncoder;
     #[wasm_bindgen(constructor)]
     fn new() -> TextEncoder;
-    #[wasm_bindgen(method)]
-    fn encode(this: &TextEncoder, input: &JsString) -> Uint8Array;
+    #[wasm_bindgen(method, js_name = encodeInto)]
+    fn encode_into(this: &TextEncoder, input: &JsString, dest: &Uint8Array) -> EncodedInto;
+
+    /// What `encodeInto` did.
+    type EncodedInto;
+    #[wasm_bindgen(method, getter)]
+    fn written(this: &EncodedInto) -> usize;
 }
 
 /// The latest time a JavaScript `Date` can hold, in epoch milliseconds.
@@ -235,15 +240,27 @@ fn from_js<T: DeserializeOwned>(
     serde_json::from_slice(&json).map_err(|e| error(format!("expected {what}: {e}")))
 }
 
-/// `value` as UTF-8 JSON, through the engine's `JSON.stringify` and `TextEncoder` and one copy
-/// (wasm-bindgen's own string passing loops over the characters in JavaScript).
+/// `value` as UTF-8 JSON, through the engine's `JSON.stringify` and `TextEncoder.encodeInto`
+/// straight into this module's memory: wasm-bindgen's own string passing loops over the
+/// characters in JavaScript, and `encode` would leave a copy of every candidate list for the
+/// garbage collector.
 fn json_bytes(value: &JsValue) -> std::result::Result<Vec<u8>, String> {
     let json = JSON::stringify(value).map_err(|e| describe(&e))?;
     // `undefined`, functions and symbols have no JSON.
     if !json.is_string() {
         return Err("it is not a JSON value".into());
     }
-    Ok(TextEncoder::new().encode(&json).to_vec())
+    // UTF-8 takes at most three bytes per UTF-16 unit.
+    let mut bytes = Vec::<u8>::with_capacity(json.length() as usize * 3);
+    // SAFETY: the view covers exactly the vector's allocation, and nothing allocates (so the
+    // memory cannot grow and detach it) until `encodeInto` has returned; `set_len` then keeps
+    // only the bytes it wrote.
+    unsafe {
+        let view = Uint8Array::view_mut_raw(bytes.as_mut_ptr(), bytes.capacity());
+        let written = TextEncoder::new().encode_into(&json, &view).written();
+        bytes.set_len(written.min(bytes.capacity()));
+    }
+    Ok(bytes)
 }
 
 /// A result back to JavaScript: plain objects, arrays, strings and numbers, through JSON for

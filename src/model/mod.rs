@@ -181,8 +181,9 @@ impl Model {
         let frozen = self.frozen()?;
         let dim = self.config.dim;
         let mut out = vec![0f32; items.len() * dim];
+        let (mut features, mut key) = (ItemFeatures::default(), Vec::new());
         for (item, row) in items.iter().zip(out.chunks_exact_mut(dim)) {
-            let features = ItemFeatures::new(item.borrow(), &self.config.hashing);
+            features.rehash(item.borrow(), &self.config.hashing, &mut key);
             frozen.items.encode(&features, use_ids, row);
         }
         Ok(out)
