@@ -7,21 +7,24 @@ TRAIN  := $(CARGO) run --release -q -p tastebud-train --
 WASM   := --profile wasm --target wasm32-unknown-unknown
 export CHROMEDRIVER ?= /usr/bin/chromedriver
 
-.PHONY: demo test lint setup pkg model bench bench-scale ml-100k
+.PHONY: demo test lint setup pkg model bench bench-scale ml-100k catalog
 
-## The main job on the embedded default model: replay a shopper, rank, explain.
-demo:
-	$(CARGO) run --release -q -p tastebud-train --example demo
+## The storefront (www/) on the Online Retail catalog with the embedded default model, served on
+## 127.0.0.1 (PORT=8080 by default).
+demo: pkg catalog
+	node www/serve.mjs
 
 ## Everything CI checks: formatting, lints (native and wasm32), the native tests, the bindings'
 ## suite in Node and headless Chromium, the packed npm package used as a consumer would, and
-## the Vite example built and run.
+## the Vite example built and run, and the storefront end to end in headless Chromium.
 test: setup lint ml-100k
 	$(CARGO) test --workspace --exclude tastebud-wasm --release
 	$(CARGO) test -p tastebud-wasm $(WASM)
 	scripts/pkg.sh
 	node bindings/js/consumer.mjs
 	node examples/vite/test.mjs
+	$(MAKE) -s catalog
+	node www/test.mjs
 
 lint: setup
 	$(CARGO) fmt --all -- --check
@@ -38,14 +41,21 @@ pkg: setup
 ml-100k:
 	scripts/fetch-ml100k.sh
 
+## The storefront's catalog, from the Online Retail data.
+catalog: www/data/catalog.json
+
+www/data/catalog.json: $(DATA)
+	$(TRAIN) catalog --format online-retail --data $(DATA) --out $@
+
 ## Retrain the default model on Online Retail (writes model/).
 model:
 	$(TRAIN) fit --format online-retail --data $(DATA) --out model
 
 ## The package's size, cold start, record and rank times in Node and headless Chromium; then
 ## training time and quality on ml-100k (the figures in the README).
-bench: pkg ml-100k
+bench: pkg ml-100k catalog
 	scripts/bench-wasm.sh
+	node www/bench.mjs
 	scripts/bench.sh
 
 ## The trainer at 100k users × 100k items on generated data: time and peak memory.

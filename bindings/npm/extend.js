@@ -20,11 +20,12 @@ export function stateOf(personalizer) {
   return state;
 }
 
-/** Tells the listeners of `personalizer` that its profile or its pausing changed. */
-export function changed(personalizer, cause) {
+/** Tells the listeners of `personalizer` that its profile or its pausing changed (`itemId`:
+ * the item forgotten). */
+export function changed(personalizer, cause, itemId) {
   for (const listener of [...stateOf(personalizer).listeners]) {
     try {
-      listener(cause);
+      listener(cause, itemId);
     } catch (e) {
       // One broken listener must not stop the others, nor the change itself.
       globalThis.reportError ? globalThis.reportError(e) : console.error(e);
@@ -115,7 +116,7 @@ export function extend(Personalizer) {
 
     forget(itemId) {
       const forgot = forget.call(this, itemId);
-      changed(this, "forget");
+      changed(this, "forget", itemId);
       return forgot;
     },
 

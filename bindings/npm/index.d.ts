@@ -78,9 +78,9 @@ export interface OpenOptions extends Omit<CreateOptions, "profile"> {
 
 declare module "./tastebud.js" {
   interface Personalizer {
-    /** Calls `listener` after every change of the profile or of pausing; returns the function
-     * that stops it. */
-    onChange(listener: (cause: ChangeCause) => void): () => void;
+    /** Calls `listener` after every change of the profile or of pausing (with the item's id
+     * for `forget`); returns the function that stops it. */
+    onChange(listener: (cause: ChangeCause, itemId?: string) => void): () => void;
     /** Records what the shopper does to the products marked up inside `root`: impressions,
      * clicks, add-to-cart and purchase buttons, searches and time on a product's detail view.
      * It reads only `data-tastebud-*` attributes and the marked search field. */

@@ -52,9 +52,15 @@ export function live(personalizer, list, rankOptions = {}) {
     const placed = new Set(ranked);
     const order = [...ranked, ...unseen.filter((child) => !placed.has(child))];
     if (order.every((child, i) => child === unseen[i])) return;
-    // Moved in front of what followed the list's last marked child, in their new order.
-    const after = unseen[unseen.length - 1].nextSibling;
-    for (const child of order) list.insertBefore(child, after);
+    // Only the children off the longest run already in the new order move: moving a node makes
+    // the browser lay the list out again, and the fewer the cheaper that frame.
+    const place = new Map(unseen.map((child, i) => [child, i]));
+    const stay = longestIncreasing(order.map((child) => place.get(child)));
+    let next = unseen[unseen.length - 1].nextSibling;
+    for (let i = order.length - 1; i >= 0; i--) {
+      if (!stay.has(i)) list.insertBefore(order[i], next);
+      next = order[i];
+    }
     mutations.takeRecords(); // our own moves are not the page's changes
 
     children = [...children.slice(0, last + 1), ...order];
@@ -88,6 +94,26 @@ export function live(personalizer, list, rankOptions = {}) {
       seen = new WeakSet();
     },
   };
+}
+
+/** The positions in `xs` of a longest strictly increasing subsequence (patience sorting). */
+function longestIncreasing(xs) {
+  const tails = []; // tails[k]: position of the smallest last value of a run of length k + 1
+  const previous = new Array(xs.length);
+  xs.forEach((x, i) => {
+    let lo = 0;
+    let hi = tails.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (xs[tails[mid]] < x) lo = mid + 1;
+      else hi = mid;
+    }
+    previous[i] = lo > 0 ? tails[lo - 1] : -1;
+    tails[lo] = i;
+  });
+  const run = new Set();
+  for (let i = tails.at(-1) ?? -1; i >= 0; i = previous[i]) run.add(i);
+  return run;
 }
 
 /** Whether any of `element` is in the viewport now (the observer reports a frame late). */

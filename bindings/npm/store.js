@@ -4,7 +4,9 @@
 // save replaces the whole record in one transaction, so a tab killed mid-write leaves the
 // previous profile, never half of one. A stored value that does not read back (corrupt,
 // foreign, from a newer version) is replaced by a fresh profile with a warning on the
-// console. Each save is announced on a `BroadcastChannel`; the other tabs take the profile.
+// console. Each save is announced on a `BroadcastChannel` and the other tabs take the profile:
+// the last tab to save wins, except that forgetting and clearing are done in every tab, so
+// another tab's older copy never brings back what the shopper removed.
 import { stateOf, tastebudError } from "./extend.js";
 
 const DAY_MS = 86_400_000;
@@ -48,7 +50,7 @@ function warn(message) {
 function sync(personalizer, store, name) {
   const channel = typeof BroadcastChannel === "function" ? new BroadcastChannel(`tastebud:${name}`) : undefined;
   let timer;
-  let taking = false; // a profile from another tab is being taken: not a change to save
+  let taking = false; // applying what another tab sent
   const save = async () => {
     timer = undefined;
     try {
@@ -59,8 +61,13 @@ function sync(personalizer, store, name) {
       warn(`could not save the profile (${e})`);
     }
   };
-  const stop = personalizer.onChange(() => {
-    if (!taking) timer ??= setTimeout(save, SAVE_DELAY_MS);
+  const stop = personalizer.onChange((cause, itemId) => {
+    // What another tab sent is saved there already; only a forget or clear is saved here too,
+    // so that a save of this tab's older copy, under way, is overwritten.
+    if (taking && cause !== "forget" && cause !== "clear") return;
+    if (!taking && cause === "forget") channel?.postMessage({ forget: itemId });
+    if (!taking && cause === "clear") channel?.postMessage({ clear: true });
+    timer ??= setTimeout(save, SAVE_DELAY_MS);
   });
   // What is pending when the tab goes away is written then.
   const flush = () => {
@@ -74,8 +81,15 @@ function sync(personalizer, store, name) {
     channel.onmessage = ({ data }) => {
       taking = true;
       try {
-        personalizer.restore(data.bytes);
-        if (data.paused !== personalizer.paused) data.paused ? personalizer.pause() : personalizer.resume();
+        if (data.forget !== undefined) personalizer.forget(data.forget);
+        else if (data.clear) personalizer.clear();
+        else {
+          // A save of this tab's own that was pending is overtaken by the other tab's.
+          clearTimeout(timer);
+          timer = undefined;
+          personalizer.restore(data.bytes);
+          if (data.paused !== personalizer.paused) data.paused ? personalizer.pause() : personalizer.resume();
+        }
       } catch (e) {
         warn(`ignored a profile from another tab (${e.message})`);
       } finally {

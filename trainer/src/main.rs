@@ -13,7 +13,7 @@ use tastebud_train::baselines::{ItemKnn, Markov, Popularity};
 use tastebud_train::data::{self, Dataset, Format};
 use tastebud_train::eval::{evaluate, train_sequences, Metrics, Stage};
 use tastebud_train::fit::{fit, FitOptions, ModelScorer};
-use tastebud_train::{report, synthetic};
+use tastebud_train::{catalog, report, synthetic};
 
 #[derive(Parser)]
 #[command(
@@ -41,6 +41,19 @@ enum Command {
         #[arg(long, default_value_t = 42)]
         seed: u64,
         /// Output directory.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Write the data set's catalog as JSON for the storefront: id, title, price, display
+    /// name and purchases per item, most bought first.
+    Catalog {
+        /// Input format.
+        #[arg(long, value_enum)]
+        format: Format,
+        /// Input file or directory.
+        #[arg(long)]
+        data: PathBuf,
+        /// Output file (e.g. www/data/catalog.json).
         #[arg(long)]
         out: PathBuf,
     },
@@ -121,6 +134,8 @@ fn main() -> ExitCode {
             seed,
             out,
         } => synthetic::generate(users, items, seed, &out).map_err(|e| e.to_string()),
+        Command::Catalog { format, data, out } => catalog::write(format, &data, &out)
+            .map(|n| println!("wrote {} ({n} items)", out.display())),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
