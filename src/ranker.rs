@@ -534,11 +534,20 @@ fn select(
     diversity: f32,
     k: usize,
 ) -> Vec<usize> {
-    pool.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
+    let best_first = |&a: &usize, &b: &usize| scores[b].total_cmp(&scores[a]).then(a.cmp(&b));
     if diversity <= 0.0 {
-        pool.truncate(k);
+        // The top `k` only (a storefront's rail is ten of thousands): the order is total, so
+        // this is the full sort's first `k`.
+        if k < pool.len() {
+            if k > 0 {
+                pool.select_nth_unstable_by(k - 1, best_first);
+            }
+            pool.truncate(k);
+        }
+        pool.sort_by(best_first);
         return std::mem::take(pool);
     }
+    pool.sort_by(best_first);
     let row = |j: usize| &vectors[j * dim..(j + 1) * dim];
     let spread = pool.first().map_or(1.0, |&f| scores[f]) - pool.last().map_or(0.0, |&l| scores[l]);
     let mut max_sim = vec![f32::NEG_INFINITY; scores.len()];

@@ -86,7 +86,8 @@ declare module "./tastebud.js" {
      * It reads only `data-tastebud-*` attributes and the marked search field. */
     observe(root: Element | Document, options?: ObserveOptions): Observer;
     /** Keeps the part of `list` the shopper has not yet seen ordered by their profile,
-     * re-ordered in the frame after each change; what has been on screen never moves. */
+     * re-ordered right after each change (in the idle time after the next frame, within
+     * 100 ms); what has been on screen never moves. */
     live(list: Element, options?: RankOptions): LiveList;
   }
   namespace Personalizer {

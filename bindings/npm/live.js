@@ -1,8 +1,9 @@
 // `personalizer.live(list, rankOptions)`: keeps the part of a product list the shopper has not
-// reached yet ordered by their profile, re-ordered in the frame after each change, as EdgeRec
-// re-ranks a feed on the phone after every tap. What has been on screen never moves: the
-// items are the list's children marked `data-tastebud-item` (see `observe`), and only those
-// after the last one ever shown are re-ordered.
+// reached yet ordered by their profile, re-ordered right after each change, as EdgeRec re-ranks
+// a feed on the phone after every tap. What has been on screen never moves: the items are the
+// list's children marked `data-tastebud-item` (see `observe`), and only those after the last
+// one ever shown are re-ordered. The re-ordering runs in the idle time after the frame that
+// answers the tap (within 100 ms): it is off screen, and that frame's budget is the page's.
 import { tastebudError } from "./extend.js";
 import { itemOf } from "./observe.js";
 
@@ -15,11 +16,16 @@ export function live(personalizer, list, rankOptions = {}) {
   let children = []; // the marked children, in the order they are shown
   let catalog;
   let seen = new WeakSet(); // children that have been on screen
-  let frame;
+  let pending;
 
-  const visible = new IntersectionObserver((entries) => {
-    for (const { target, isIntersecting } of entries) if (isIntersecting) seen.add(target);
-  });
+  // "Seen" starts half a screen below the viewport: the observer reports a frame late, and a
+  // card about to scroll in must not move while it does.
+  const visible = new IntersectionObserver(
+    (entries) => {
+      for (const { target, isIntersecting } of entries) if (isIntersecting) seen.add(target);
+    },
+    { rootMargin: "0px 0px 50% 0px" },
+  );
 
   /** Reads the list's items again (the page replaced or added some). */
   function refresh() {
@@ -34,12 +40,10 @@ export function live(personalizer, list, rankOptions = {}) {
 
   /** Re-orders what follows the last child ever shown. */
   function reorder() {
-    frame = undefined;
+    pending = undefined;
     if (!catalog) return;
-    // The observer reports a frame late: what scrolled in since counts as seen too (a list
-    // shows in document order, so what is on screen follows what was).
-    let last = children.findLastIndex((child) => seen.has(child));
-    while (last + 1 < children.length && onScreen(children[last + 1])) last++;
+    // Reads no layout (which would cost the frame a forced one).
+    const last = children.findLastIndex((child) => seen.has(child));
     const unseen = children.slice(last + 1);
     if (unseen.length < 2) return;
     const at = new Map(children.map((child, i) => [child.dataset.tastebudItem, i]));
@@ -67,7 +71,7 @@ export function live(personalizer, list, rankOptions = {}) {
   }
 
   function schedule() {
-    frame ??= requestAnimationFrame(reorder);
+    pending ??= later(reorder);
   }
 
   // The page changing the list's children means reading it again.
@@ -87,7 +91,7 @@ export function live(personalizer, list, rankOptions = {}) {
       stop();
       mutations.disconnect();
       visible.disconnect();
-      if (frame !== undefined) cancelAnimationFrame(frame);
+      if (pending !== undefined) cancel(pending);
       catalog?.free();
       catalog = undefined;
       children = [];
@@ -95,6 +99,11 @@ export function live(personalizer, list, rankOptions = {}) {
     },
   };
 }
+
+const later = globalThis.requestIdleCallback
+  ? (task) => requestIdleCallback(task, { timeout: 100 })
+  : (task) => setTimeout(task, 0);
+const cancel = globalThis.cancelIdleCallback ?? clearTimeout;
 
 /** The positions in `xs` of a longest strictly increasing subsequence (patience sorting). */
 function longestIncreasing(xs) {
@@ -114,10 +123,4 @@ function longestIncreasing(xs) {
   const run = new Set();
   for (let i = tails.at(-1) ?? -1; i >= 0; i = previous[i]) run.add(i);
   return run;
-}
-
-/** Whether any of `element` is in the viewport now (the observer reports a frame late). */
-function onScreen(element) {
-  const box = element.getBoundingClientRect();
-  return box.bottom > 0 && box.top < innerHeight && box.right > 0 && box.left < innerWidth && box.height > 0;
 }
