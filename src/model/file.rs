@@ -6,7 +6,6 @@ use std::collections::HashMap;
 
 use candle_core::{DType, Device, Tensor};
 use safetensors::tensor::{Dtype, TensorInfo, TensorView};
-use safetensors::SafeTensors;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -23,12 +22,13 @@ const TRANSITIONS: [&str; 4] = [
     "transitions.counts",
 ];
 
-/// What the model file's metadata holds under [`METADATA_KEY`].
+/// What the model file's metadata holds under [`METADATA_KEY`]. Read twice: first with the
+/// config skipped (`IgnoredAny`), to tell another file or version apart, then with it.
 #[derive(Serialize, Deserialize)]
-struct Header {
+struct Header<C> {
     format: String,
     version: u32,
-    config: serde_json::Value,
+    config: C,
 }
 
 /// The decoded contents of a model file.
@@ -113,15 +113,14 @@ impl Floats {
 /// them into its inference loops as they are needed.
 pub(crate) fn read_parts(bytes: &[u8]) -> Result<(ModelConfig, Weights, Transitions)> {
     let bad = |what: String| Error::BadModel(what);
-    // Checks the header, every tensor's offsets and the file's length, once.
-    let (header_len, meta) = SafeTensors::read_metadata(bytes)
-        .map_err(|e| bad(format!("not a safetensors file ({e})")))?;
-    let header: Header = meta
-        .metadata()
-        .as_ref()
-        .and_then(|m| m.get(METADATA_KEY))
-        .and_then(|h| serde_json::from_str(h).ok())
-        .filter(|h: &Header| h.format == FORMAT_NAME)
+    let (meta, data) = read_header(bytes)?;
+    let text = meta
+        .metadata
+        .get(METADATA_KEY)
+        .ok_or_else(|| bad("safetensors file is not a tastebud model".into()))?;
+    let header: Header<serde::de::IgnoredAny> = serde_json::from_str(text)
+        .ok()
+        .filter(|h: &Header<_>| h.format == FORMAT_NAME)
         .ok_or_else(|| bad("safetensors file is not a tastebud model".into()))?;
     if header.version != FORMAT_VERSION {
         return Err(bad(format!(
@@ -129,17 +128,25 @@ pub(crate) fn read_parts(bytes: &[u8]) -> Result<(ModelConfig, Weights, Transiti
             header.version
         )));
     }
-    let config: ModelConfig = serde_json::from_value(header.config)
-        .map_err(|e| bad(format!("model config is unreadable: {e}")))?;
-    let data_start = 8 + header_len;
-    let data = |info: &TensorInfo| {
+    let config = serde_json::from_str::<Header<ModelConfig>>(text)
+        .map_err(|e| bad(format!("model config is unreadable: {e}")))?
+        .config;
+    let data = |name: &str, info: &TensorInfo| {
         let (start, end) = info.data_offsets;
-        bytes
-            .get(data_start + start..data_start + end)
-            .unwrap_or(&[])
+        let size = info
+            .shape
+            .iter()
+            .try_fold(info.dtype.bitsize() / 8, |n, &d| n.checked_mul(d));
+        data.get(start..end)
+            .filter(|d| Some(d.len()) == size)
+            .ok_or_else(|| {
+                bad(format!(
+                    "tensor {name}'s bytes do not fit its shape or the file"
+                ))
+            })
     };
     let mut weights = HashMap::new();
-    for (name, info) in meta.tensors() {
+    for (name, info) in &meta.tensors {
         if TRANSITIONS.contains(&name.as_str()) {
             continue;
         }
@@ -150,14 +157,16 @@ pub(crate) fn read_parts(bytes: &[u8]) -> Result<(ModelConfig, Weights, Transiti
         };
         let values = Floats {
             half,
-            bytes: data(info).to_vec(),
+            bytes: data(name, info)?.to_vec(),
         };
-        weights.insert(name, (info.shape.clone(), values));
+        weights.insert(name.clone(), (info.shape.clone(), values));
     }
     let get = |name: &str| {
-        meta.info(name)
-            .map(|info| (info, data(info)))
-            .ok_or_else(|| bad(format!("missing tensor {name}")))
+        let info = meta
+            .tensors
+            .get(name)
+            .ok_or_else(|| bad(format!("missing tensor {name}")))?;
+        Ok::<_, Error>((info, data(name, info)?))
     };
     let keys = ints(get(TRANSITIONS[0])?, Dtype::U64, |b| {
         u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]])
@@ -182,6 +191,63 @@ pub(crate) fn read_parts(bytes: &[u8]) -> Result<(ModelConfig, Weights, Transiti
     };
     let transitions = Transitions::from_parts(keys, offsets, successors, counts).map_err(bad)?;
     Ok((config, weights, transitions))
+}
+
+/// A safetensors file's header. Read with a map visitor of its own rather than the safetensors
+/// crate's reader, which first buffers every entry in serde's generic `Content` (its
+/// `#[serde(flatten)]`): code that a page would compile, at cold start, for that alone.
+/// Writing still goes through the crate.
+struct StoredHeader {
+    metadata: HashMap<String, String>,
+    tensors: HashMap<String, TensorInfo>,
+}
+
+impl<'de> Deserialize<'de> for StoredHeader {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct Entries;
+        impl<'de> serde::de::Visitor<'de> for Entries {
+            type Value = StoredHeader;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a safetensors header")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<StoredHeader, A::Error> {
+                let mut header = StoredHeader {
+                    metadata: HashMap::new(),
+                    tensors: HashMap::new(),
+                };
+                while let Some(key) = map.next_key::<String>()? {
+                    if key == "__metadata__" {
+                        header.metadata = map.next_value()?;
+                    } else {
+                        let info = map.next_value()?;
+                        header.tensors.insert(key, info);
+                    }
+                }
+                Ok(header)
+            }
+        }
+        d.deserialize_map(Entries)
+    }
+}
+
+/// The header of safetensors `bytes` and the data after it (to which its offsets point).
+fn read_header(bytes: &[u8]) -> Result<(StoredHeader, &[u8])> {
+    let bad = |what: String| Error::BadModel(format!("not a safetensors file ({what})"));
+    let (len, rest) = bytes
+        .split_first_chunk::<8>()
+        .ok_or_else(|| bad("too short".into()))?;
+    let len = usize::try_from(u64::from_le_bytes(*len))
+        .ok()
+        .filter(|&n| n <= rest.len())
+        .ok_or_else(|| bad("the header's length is past the end".into()))?;
+    let (header, data) = rest.split_at(len);
+    let header = serde_json::from_slice(header).map_err(|e| bad(e.to_string()))?;
+    Ok((header, data))
 }
 
 impl ModelFile {
@@ -254,6 +320,7 @@ impl ModelFile {
             .map_err(|e| Error::BadModel(format!("cannot encode tensors: {e}")))?;
         // One metadata key: safetensors writes its metadata map in hash order, so several
         // keys would make the same model serialize to different bytes.
+        // The config as a JSON value, whose keys are sorted: the same model, the same bytes.
         let header = Header {
             format: FORMAT_NAME.to_string(),
             version: FORMAT_VERSION,
