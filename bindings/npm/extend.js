@@ -44,6 +44,13 @@ export function tastebudError(code, message) {
 /** Lists whose catalogs are kept: a page alternates between a few (a grid, search results). */
 const KEEP = 2;
 
+/** Whether `items` is a list `rank` has kept: the same item objects, and once it has a catalog,
+ * with the fields the model reads unchanged since. A list seen once keeps only its objects. */
+function sameList(items, kept) {
+  if (kept.snapshot) return unchanged(items, kept.snapshot);
+  return items.length === kept.objects.length && items.every((item, i) => item === kept.objects[i]);
+}
+
 /** What `rank` compares a list with to know it is unchanged: the item objects and the fields
  * the model reads, as they were, in one flat array (a thousand small ones would be garbage). */
 const FIELDS = 7;
@@ -97,14 +104,18 @@ export function extend(Personalizer) {
      * catalog made the second time it was seen (JSON and hashing skipped). */
     rank(candidates, options) {
       const state = stateOf(this);
-      const kept = Array.isArray(candidates) && state.lists.find((l) => unchanged(candidates, l.items));
+      const kept = Array.isArray(candidates) && state.lists.find((l) => sameList(candidates, l));
       if (kept) {
-        kept.catalog ??= this.catalog(candidates);
+        if (!kept.catalog) {
+          // Seen a second time: worth a catalog, made from the items as they are now.
+          kept.catalog = this.catalog(candidates);
+          kept.snapshot = snapshot(candidates);
+        }
         return this.rankCatalog(kept.catalog, options);
       }
       const ranked = rank.call(this, candidates, options);
       if (state.lists.length === KEEP) state.lists.shift().catalog?.free();
-      state.lists.push({ items: snapshot(candidates), catalog: undefined });
+      state.lists.push({ objects: candidates.slice(), snapshot: undefined, catalog: undefined });
       return ranked;
     },
 
