@@ -191,6 +191,37 @@ await test("an event in one tab shows in the other", async () => {
   await context.close();
 });
 
+await test("privacy controls: pause records nothing, forget removes an item, the export shows what is stored", async () => {
+  const { context, page } = await shopper();
+  const cards = page.locator('[data-testid="grid"] > [data-tastebud-item]');
+  // What "Show everything stored" shows, opened and closed again.
+  const exported = async () => {
+    const toggled = page.evaluate(
+      () => new Promise((done) => document.querySelector("#stored").addEventListener("toggle", done, { once: true })),
+    );
+    await page.click("#stored summary");
+    await toggled;
+    const json = JSON.parse(await page.locator("#stored-json").textContent());
+    await page.click("#stored summary");
+    return json;
+  };
+  await page.click('[data-testid="pause"]');
+  await cards.nth(0).locator(".add").click();
+  await page.waitForTimeout(200);
+  check((await exported()).items.length === 0, "nothing recorded while paused");
+  await page.click('[data-testid="pause"]');
+  await afterRailRedraw(page, () => cards.nth(0).locator(".add").click());
+  await afterRailRedraw(page, () => cards.nth(1).locator(".add").click());
+  const before = (await exported()).items.map((i) => i.item.id);
+  check(before.length === 2, `two products remembered, got ${before.length}`);
+  await page.waitForSelector(`[data-forget="${before[0]}"]`);
+  await page.click(`[data-forget="${before[0]}"]`);
+  await page.waitForTimeout(200);
+  const after = (await exported()).items.map((i) => i.item.id);
+  check(after.length === 1 && !after.includes(before[0]), `forgotten: ${before} → ${after}`);
+  await context.close();
+});
+
 await test("a corrupt stored profile is replaced by a fresh one, with a warning", async () => {
   const { context, page } = await shopper();
   await page.locator('[data-testid="grid"] > [data-tastebud-item] .add').first().click();

@@ -61,8 +61,8 @@ export function observe(personalizer, root, given) {
     const now = Date.now();
     if (event.type !== "dwell" && now - (last.get(key) ?? -Infinity) < debounceMs) return;
     try {
-      personalizer.record(event);
-      last.set(key, now);
+      // Dropped while the shopper has paused tracking: not a repeat to debounce later.
+      if (personalizer.record(event)) last.set(key, now);
     } catch (e) {
       if (!warned.has(element)) console.warn("tastebud: ignored an event from", element, e);
       warned.add(element);

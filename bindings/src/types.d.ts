@@ -158,7 +158,7 @@ export type ErrorCode =
   | "invalid_options"
   | "bad_model"
   | "corrupt_profile"
-  | "unsupported"
+  | "unsupported" // `open` or `observe` outside a page
   | "internal";
 
 /** Every error tastebud throws: a JavaScript `Error` named `TastebudError` with a stable `code`. */
