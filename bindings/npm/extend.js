@@ -177,5 +177,7 @@ export function extend(Personalizer) {
       free.call(this);
     },
   });
+  // wasm-bindgen made `using` call the original `free`.
+  if (Symbol.dispose) proto[Symbol.dispose] = proto.free;
   Personalizer.open = (options) => open(Personalizer, options);
 }
