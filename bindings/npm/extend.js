@@ -22,7 +22,7 @@ export function stateOf(personalizer) {
 
 /** Tells the listeners of `personalizer` that its profile or its pausing changed (`itemId`:
  * the item forgotten). */
-export function changed(personalizer, cause, itemId) {
+function changed(personalizer, cause, itemId) {
   for (const listener of [...stateOf(personalizer).listeners]) {
     try {
       listener(cause, itemId);

@@ -22,7 +22,7 @@ export async function open(Personalizer, given = {}) {
   if ("profile" in createOptions) {
     throw tastebudError("invalid_options", "open reads the stored profile; use create to start from given bytes");
   }
-  const store = await Store.open(name, storage);
+  const store = await openStore(name, storage);
   const stored = await store.read().catch((e) => warn(`could not read the stored profile (${e}); starting afresh`));
   let personalizer;
   if (stored && Date.now() - stored.savedAt > expireAfterDays * DAY_MS) {
@@ -105,24 +105,22 @@ function sync(personalizer, store, name) {
   };
 }
 
-/** Where the profile is kept: one record per name. */
-class Store {
-  static async open(name, storage) {
-    if (!["auto", "indexeddb", "localstorage"].includes(storage)) {
-      throw tastebudError("invalid_options", 'storage must be "auto", "indexeddb" or "localstorage"');
-    }
-    if (storage !== "localstorage" && typeof indexedDB === "object" && indexedDB) {
-      try {
-        return new IndexedDbStore(await openDatabase(), name);
-      } catch (e) {
-        if (storage === "indexeddb") throw tastebudError("unsupported", `IndexedDB refused: ${e}`);
-      }
-    }
-    if (storage !== "indexeddb" && typeof localStorage === "object" && localStorage) {
-      return new LocalStorageStore(`tastebud:${name}`);
-    }
-    throw tastebudError("unsupported", "open needs IndexedDB or localStorage (a page); use create elsewhere");
+/** Where the profile named `name` is kept (one record per name): `read`, `write`, `remove`. */
+async function openStore(name, storage) {
+  if (!["auto", "indexeddb", "localstorage"].includes(storage)) {
+    throw tastebudError("invalid_options", 'storage must be "auto", "indexeddb" or "localstorage"');
   }
+  if (storage !== "localstorage" && typeof indexedDB === "object" && indexedDB) {
+    try {
+      return new IndexedDbStore(await openDatabase(), name);
+    } catch (e) {
+      if (storage === "indexeddb") throw tastebudError("unsupported", `IndexedDB refused: ${e}`);
+    }
+  }
+  if (storage !== "indexeddb" && typeof localStorage === "object" && localStorage) {
+    return new LocalStorageStore(`tastebud:${name}`);
+  }
+  throw tastebudError("unsupported", "open needs IndexedDB or localStorage (a page); use create elsewhere");
 }
 
 const DATABASE = "tastebud";

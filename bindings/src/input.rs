@@ -250,6 +250,7 @@ fn json_bytes(value: &JsValue) -> std::result::Result<Vec<u8>, String> {
     if !json.is_string() {
         return Err("it is not a JSON value".into());
     }
+    let encoder = TextEncoder::new();
     // UTF-8 takes at most three bytes per UTF-16 unit.
     let mut bytes = Vec::<u8>::with_capacity(json.length() as usize * 3);
     // SAFETY: the view covers exactly the vector's allocation, and nothing allocates (so the
@@ -257,7 +258,7 @@ fn json_bytes(value: &JsValue) -> std::result::Result<Vec<u8>, String> {
     // only the bytes it wrote.
     unsafe {
         let view = Uint8Array::view_mut_raw(bytes.as_mut_ptr(), bytes.capacity());
-        let written = TextEncoder::new().encode_into(&json, &view).written();
+        let written = encoder.encode_into(&json, &view).written();
         bytes.set_len(written.min(bytes.capacity()));
     }
     Ok(bytes)

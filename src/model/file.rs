@@ -76,7 +76,16 @@ pub(crate) struct Floats {
 impl Floats {
     /// Number of values.
     pub(crate) fn len(&self) -> usize {
-        self.bytes.len() / if self.half { 2 } else { 4 }
+        self.bytes.len() / self.size()
+    }
+
+    /// Bytes per value.
+    fn size(&self) -> usize {
+        if self.half {
+            2
+        } else {
+            4
+        }
     }
 
     /// All values as f32.
@@ -86,23 +95,19 @@ impl Floats {
 
     /// Values `range` as f32 (cut at the end).
     pub(crate) fn range_to_f32(&self, range: std::ops::Range<usize>) -> Vec<f32> {
+        let size = self.size();
         let range = range.start..range.end.min(self.len());
+        let bytes = self
+            .bytes
+            .get(range.start * size..range.end * size)
+            .unwrap_or(&[])
+            .chunks_exact(size);
         if self.half {
-            let bytes = self
-                .bytes
-                .get(range.start * 2..range.end * 2)
-                .unwrap_or(&[]);
             bytes
-                .chunks_exact(2)
                 .map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32())
                 .collect()
         } else {
-            let bytes = self
-                .bytes
-                .get(range.start * 4..range.end * 4)
-                .unwrap_or(&[]);
             bytes
-                .chunks_exact(4)
                 .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
                 .collect()
         }
