@@ -134,6 +134,26 @@ impl Personalizer {
         input::to_js(&self.inner.rank(&candidates, &options, now())?)
     }
 
+    /// `rank` of `candidates` packed by the package's JavaScript (see [`input::packed_items`]),
+    /// read through JSON when they did not pack: the way the first ranking of a list spends
+    /// least before the model sees it.
+    #[wasm_bindgen(js_name = rankPacked, skip_typescript)]
+    pub fn rank_packed(
+        &mut self,
+        candidates: JsValue,
+        text: js_sys::JsString,
+        prices: &[f64],
+        tag_counts: &[u32],
+        options: Option<RankOptionsArg>,
+    ) -> Result<JsValue> {
+        let candidates = match input::packed_items(&text, prices, tag_counts) {
+            Some(items) => items,
+            None => input::items(candidates)?,
+        };
+        let options = input::rank_options(options.map_or(JsValue::UNDEFINED, Into::into))?;
+        input::to_js(&self.inner.rank(&candidates, &options, now())?)
+    }
+
     /// Checks and encodes `items` once, for `rankCatalog` to rank them again and again (a
     /// storefront's grid after every tap) without reading them from JavaScript each time.
     pub fn catalog(

@@ -27,6 +27,25 @@ export async function scenario({ Personalizer }) {
   check(p.explain("h3").ranked?.position >= 1, "an explanation");
   check(p.rankCatalog(p.catalog(catalog), { k: 3 }).map((r) => r.id).join() === top.map((r) => r.id).join(), "a prepared catalog ranks the same");
 
+  // Product objects as a shop has them rank alike on every path: packed (plain fields), read
+  // through JSON (an empty title, a NUL in a title), and as a prepared catalog.
+  const shop = () => {
+    const products = [
+      { id: "s1", title: "Sac « cabas » rouge 🎒", brand: "Hearth", tags: ["red", "bags"], url: "/p/s1" },
+      { id: "s2", title: "GLASS STAR FROSTED T-LIGHT HOLDER", category: "home/candle holders", price: 0, brand: null },
+      { id: "s3", title: "PINK POLKADOT MUG", category: "kitchen/mugs", price: 2.55, tags: [] },
+    ];
+    products[0].related = products; // a cycle, in a field the model does not read
+    return products;
+  };
+  const scores = (ranked) => ranked.map((r) => `${r.id} ${r.score}`).join();
+  const prepared = scores(p.rankCatalog(p.catalog(shop())));
+  check(scores(p.rank(shop())) === prepared, "plain product objects rank as a catalog does");
+  for (const odd of [{ id: "s4", title: "" }, { id: "s4", title: "NUL\0INSIDE" }]) {
+    const ranked = scores(p.rank([...shop(), odd]));
+    check(ranked === scores(p.rankCatalog(p.catalog([...shop(), odd]))), `odd items rank as a catalog does: ${odd.title}`);
+  }
+
   // The same list again is served from a catalog, but an edit in place is seen.
   const again = p.rank(catalog, { k: 3 }).map((r) => r.id).join();
   check(p.rank(catalog, { k: 3 }).map((r) => r.id).join() === again, "the same list ranks the same");

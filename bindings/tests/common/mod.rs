@@ -286,8 +286,11 @@ async fn bad_input_throws_a_coded_error_and_changes_nothing() {
         &["0", "price"],
         JsValue::from(f64::INFINITY),
     );
-    let cyclic = js(r#"[{"id": "x"}]"#);
-    set(&cyclic, &["0", "self"], cyclic.clone());
+    // A cycle through an item's own fields cannot be read; one through other fields is never
+    // read (see `extra_fields_are_left_unread`).
+    let cyclic = js(r#"[{"id": "x", "tags": []}]"#);
+    let tags = Reflect::get(&Reflect::get(&cyclic, &"0".into()).unwrap(), &"tags".into()).unwrap();
+    set(&cyclic, &["0", "tags", "0"], tags);
     for (candidates, options, want) in [
         (nan_candidate, None, "invalid_item"),
         (cyclic, None, "invalid_item"),
@@ -386,6 +389,53 @@ async fn a_prepared_catalog_ranks_as_its_items_do() {
     let mut other = Personalizer::create(None).await.unwrap();
     let err = other.rank_catalog(&prepared, None).err().map(code);
     assert_eq!(err.as_deref(), Some("invalid_options"));
+}
+
+/// The package's JavaScript packs plain candidates for `rankPacked`; they must rank exactly as
+/// the same items read from JSON, and a pack that does not split (a NUL inside a field) must
+/// fall back to the items themselves.
+#[wasm_bindgen_test]
+async fn packed_candidates_rank_as_the_same_items_read_from_json() {
+    let mut p = Personalizer::create(None).await.unwrap();
+    record(&mut p, "view", "h1", "WHITE HANGING HEART T-LIGHT HOLDER");
+    let items = js(r#"[
+        {"id": "h2", "title": "GLASS STAR FROSTED T-LIGHT HOLDER", "category": "home/candle holders", "price": 2.95},
+        {"id": "b1", "title": "Sac « cabas » rouge 🎒", "brand": "Hearth", "tags": ["red", " ", "bags"]},
+        {"id": "m1", "title": "PINK POLKADOT MUG", "category": "kitchen/mugs", "price": 0},
+        {"id": "x1", "tags": ["plain"]}
+    ]"#);
+    let text = "h2\0GLASS STAR FROSTED T-LIGHT HOLDER\0home/candle holders\0\0\
+                b1\0Sac « cabas » rouge 🎒\0\0Hearth\0red\0 \0bags\0\
+                m1\0PINK POLKADOT MUG\0kitchen/mugs\0\0\
+                x1\0\0\0\0plain\0";
+    let prices = [2.95, f64::NAN, 0.0, f64::NAN];
+    let tags = [0, 3, 0, 1];
+    // Packed, the items are read from the text alone (`undefined` would not read as items).
+    let mut ranked = |text: &str, candidates: &JsValue| {
+        let ranked = p.rank_packed(candidates.clone(), text.into(), &prices, &tags, None);
+        String::from(JSON::stringify(&ranked.unwrap()).unwrap())
+    };
+    let packed = ranked(text, &JsValue::UNDEFINED);
+    let unsplit = ranked(&text.replacen("GLASS", "GL\0ASS", 1), &items);
+    let from_json = String::from(JSON::stringify(&p.rank(items, None).unwrap()).unwrap());
+    assert_eq!(packed, from_json);
+    assert_eq!(unsplit, from_json);
+}
+
+/// Pages pass their product objects as they are: fields other than an item's own, cycles
+/// among them included, are never read.
+#[wasm_bindgen_test]
+async fn extra_fields_are_left_unread() {
+    let mut p = Personalizer::create(None).await.unwrap();
+    let plain = catalog();
+    let linked = catalog();
+    for at in ["0", "3"] {
+        set(&linked, &[at, "list"], linked.clone());
+    }
+    assert_eq!(
+        JSON::stringify(&p.rank(linked, None).unwrap()).unwrap(),
+        JSON::stringify(&p.rank(plain, None).unwrap()).unwrap()
+    );
 }
 
 /// `rank` keeps the catalogs of the last lists it saw; a list edited in place is a new list.
