@@ -369,8 +369,10 @@ impl<B: SimilarityBackend> Ranker<B> {
             }
             let history: Vec<u64> = recent.iter().map(|(i, _, _)| id_key(&i.id)).collect();
             let evidence = self.model.sequence_evidence(&history);
-            for (s, c) in short.iter_mut().zip(candidates) {
-                *s += evidence.get(&id_key(&c.id)).copied().unwrap_or(0.0);
+            if !evidence.is_empty() {
+                for (s, c) in short.iter_mut().zip(candidates) {
+                    *s += evidence.get(&id_key(&c.id)).copied().unwrap_or(0.0);
+                }
             }
         }
 
@@ -429,12 +431,10 @@ impl<B: SimilarityBackend> Ranker<B> {
 
         let passed_over: HashSet<&str> = profile.passed_over(2).collect();
         let purchased: HashSet<&str> = profile.purchased_ids().collect();
-        let order: Vec<f32> = (0..n).map(|p| -((1 + p) as f32).ln()).collect();
-        let (zs, zl, zq, zo) = (
+        let (zs, zl, zq) = (
             standardise(&short),
             standardise(&long),
             standardise(&query_score),
-            standardise(&order),
         );
         let personal_weight = if recent.is_empty() && remembered.is_empty() {
             0.0
@@ -445,6 +445,12 @@ impl<B: SimilarityBackend> Ranker<B> {
             1.0
         } else {
             options.keep_order_weight
+        };
+        // The incoming order, standardised; computed only when it weighs something.
+        let zo = if order_weight > 0.0 {
+            standardise(&(0..n).map(|p| -((1 + p) as f32).ln()).collect::<Vec<_>>())
+        } else {
+            vec![0.0; n]
         };
         let scores: Vec<f32> = (0..n)
             .map(|j| {
@@ -619,8 +625,6 @@ fn verb(kind: EventKind) -> &'static str {
     }
 }
 
-/// Cache key of an item's vector: everything the encoder reads. `buf` is scratch space, so
-/// keying a thousand candidates allocates once.
 /// Maps keyed by [`content_key`]s, which are hashes already: hashing them again (with the
 /// default SipHash) was a measurable part of ranking a thousand new items.
 type KeyMap<V> = HashMap<u64, V, BuildHasherDefault<KeyHasher>>;
@@ -647,6 +651,8 @@ impl Hasher for KeyHasher {
     }
 }
 
+/// Cache key of an item's vector: everything the encoder reads. `buf` is scratch space, so
+/// keying a thousand candidates allocates once.
 fn content_key(item: &Item, buf: &mut Vec<u8>) -> u64 {
     buf.clear();
     for part in [

@@ -184,13 +184,10 @@ impl FrozenItems {
         }
         if use_ids {
             // The id rows are summed first, as the candle encoder does.
-            let rows: [&[f32]; ID_HASHES] =
+            let [a, b]: [&[f32]; ID_HASHES] =
                 std::array::from_fn(|k| self.id_tables[k].row(f.id_buckets[k] as usize));
-            for (i, o) in out.iter_mut().enumerate() {
-                *o += rows
-                    .iter()
-                    .map(|r| r.get(i).copied().unwrap_or(0.0))
-                    .sum::<f32>();
+            for ((o, a), b) in out.iter_mut().zip(a).zip(b) {
+                *o += a + b;
             }
         }
         let norm = (dot(out, out) + 1e-8).sqrt();
