@@ -135,6 +135,39 @@ fn write_then_read_gives_the_same_model() {
     }
 }
 
+/// Every half-precision value a trained weight can take (all but NaN: zeros, subnormals,
+/// normals, infinities) reads back from an f16 file as exactly that value.
+#[test]
+fn every_half_value_reads_back_exactly() {
+    let file = ModelFile::read(&read("model.safetensors")).unwrap();
+    let halves: Vec<f32> = (0..=u16::MAX)
+        .map(half::f16::from_bits)
+        .filter(|h| !h.is_nan())
+        .map(half::f16::to_f32)
+        .collect();
+    let mut weights: Vec<_> = file.tensors.into_iter().collect();
+    let (_, tokens) = weights
+        .iter_mut()
+        .find(|(name, _)| name == "item.tokens")
+        .unwrap();
+    let mut values = vec![0f32; tokens.elem_count()];
+    values[..halves.len()].copy_from_slice(&halves);
+    *tokens = Tensor::from_vec(values, tokens.shape(), tokens.device()).unwrap();
+    let bytes = ModelFile::write(&file.config, &weights, &file.transitions, true).unwrap();
+    let read_back = ModelFile::read(&bytes).unwrap().tensors["item.tokens"]
+        .flatten_all()
+        .unwrap()
+        .to_vec1::<f32>()
+        .unwrap();
+    for (want, got) in halves.iter().zip(&read_back) {
+        assert_eq!(
+            want.to_bits(),
+            got.to_bits(),
+            "{want:e} read back as {got:e}"
+        );
+    }
+}
+
 fn cosine(model: &Model, a: &str, b: &str) -> f32 {
     let items = [
         Item {
