@@ -58,15 +58,17 @@ try {
 Object.assign(results.node, medians(await steady({ Personalizer, profile, runs: RUNS })));
 
 // Chromium: each cold start in a fresh context, hence a fresh renderer process, so nothing
-// compiled is shared between runs.
-progress("chromium");
-const server = await serve(root);
-const browser = await launch();
-try {
-  results.chromium = await coldStarts(() =>
-    inPage(async (profile) => {
+// compiled is shared between runs. The fresh renderer goes on starting up for a while after
+// the page has loaded, and on two cores that work lands in whatever runs then: the package's
+// figure is taken once the page has settled (SETTLE_MS), and the figure right after load is
+// shown beside it.
+const SETTLE_MS = 500;
+const chromiumColdStart = (settleMs) =>
+  inPage(
+    async ([profile, settleMs]) => {
       const { init, Personalizer, scenario } = window.bench;
       const wasmBytes = new Uint8Array(await (await fetch("/pkg/tastebud_bg.wasm")).arrayBuffer());
+      await new Promise((settled) => setTimeout(settled, settleMs));
       return scenario.coldStart({
         compile: (bytes) => WebAssembly.compile(bytes),
         instantiate: init,
@@ -74,8 +76,15 @@ try {
         wasmBytes,
         profile: new Uint8Array(profile),
       });
-    }, Array.from(profile)),
+    },
+    [Array.from(profile), settleMs],
   );
+progress("chromium");
+const server = await serve(root);
+const browser = await launch();
+try {
+  results.chromium = await coldStarts(() => chromiumColdStart(SETTLE_MS));
+  results.chromium.totalAtLoad = (await coldStarts(() => chromiumColdStart(0))).total;
   const runs = await inPage(
     ([profile, runs]) => window.bench.scenario.steady({ Personalizer: window.bench.Personalizer, profile: new Uint8Array(profile), runs }),
     [Array.from(profile), RUNS],
@@ -108,7 +117,7 @@ async function inPage(fn, arg) {
 
 function report() {
   const pad = (s, n) => String(s).padEnd(n);
-  const ms = (x) => x.toFixed(x < 1 ? 3 : 2);
+  const ms = (x) => (x === undefined ? "–" : x.toFixed(x < 1 ? 3 : 2));
   const width = 64;
 
   console.log(`\n${pad("tastebud package sizes", width)}${pad("bytes", 20)}bar`);
@@ -121,6 +130,7 @@ function report() {
 
   const rows = [
     ["cold start (instantiate + model + profile), ms", "total", 20],
+    ["  the same, started as soon as the page has loaded, ms", "totalAtLoad"],
     ["  compile the .wasm from bytes in memory, ms", "compile"],
     ["  instantiate, ms", "instantiate"],
     ["  load the model + restore the profile, ms", "restore"],
