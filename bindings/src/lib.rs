@@ -8,6 +8,7 @@ mod error;
 mod input;
 mod model;
 
+use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 
 pub use error::{Error, Result};
@@ -37,9 +38,12 @@ pub struct Personalizer {
 }
 
 impl Personalizer {
-    /// The model `model` names and the `saved` profile, its configuration replaced by
-    /// `config` when one is given, or an empty profile configured by `config`.
-    async fn start(model: JsValue, saved: Option<Vec<u8>>, config: JsValue) -> Result<Self> {
+    /// A promise of a personalizer on the model `model` names and the `saved` profile, its
+    /// configuration replaced by `config` when one is given, or an empty profile configured
+    /// by `config`. A model at hand (the default, or bytes) is loaded at once rather than in a
+    /// task on wasm-bindgen-futures' queue, whose code would be compiled on first use: most
+    /// pages' cold start. Only a URL or a `Response` waits for the fetch.
+    fn start(model: JsValue, saved: Option<Vec<u8>>, config: JsValue) -> Result<Promise> {
         console_error_panic_hook::set_once();
         let profile = match saved {
             None => tastebud::Profile::new(input::profile_config(config)?)?,
@@ -51,12 +55,25 @@ impl Personalizer {
                 profile
             }
         };
-        let model = model::load(model).await?;
-        Ok(Personalizer {
-            inner: tastebud::Personalizer::new(model, profile),
-            paused: false,
+        let personalizer = |model| {
+            JsValue::from(Personalizer {
+                inner: tastebud::Personalizer::new(model, profile),
+                paused: false,
+            })
+        };
+        Ok(match model::at_hand(&model)? {
+            Some(model) => Promise::resolve(&personalizer(model)),
+            None => wasm_bindgen_futures::future_to_promise(async move {
+                Ok(personalizer(model::fetched(model).await?))
+            }),
         })
     }
+}
+
+/// `result` as a promise: the promise itself, or one rejected with the error, so that bad
+/// arguments reject as a failed fetch does rather than throw.
+fn promised(result: Result<Promise>) -> Promise {
+    result.unwrap_or_else(|e| Promise::reject(&e.into()))
 }
 
 #[wasm_bindgen]
@@ -64,31 +81,36 @@ impl Personalizer {
     /// A personalizer with the embedded default model, or the model in `options.model`
     /// (bytes, a URL, or a `Response`), starting from the saved profile `options.profile`
     /// (bytes from `export()`) or an empty one configured by `options.config`.
-    pub async fn create(options: Option<CreateOptionsArg>) -> Result<Personalizer> {
-        let options = input::CreateOptions::read(options.map(Into::into))?;
-        let saved = if options.profile.is_undefined() {
-            None
-        } else {
-            Some(input::bytes(&options.profile, "profile", Error::profile)?)
-        };
-        Personalizer::start(options.model, saved, options.config).await
+    #[wasm_bindgen(unchecked_return_type = "Promise<Personalizer>")]
+    pub fn create(options: Option<CreateOptionsArg>) -> Promise {
+        promised((|| {
+            let options = input::CreateOptions::read(options.map(Into::into))?;
+            let saved = if options.profile.is_undefined() {
+                None
+            } else {
+                Some(input::bytes(&options.profile, "profile", Error::profile)?)
+            };
+            Personalizer::start(options.model, saved, options.config)
+        })())
     }
 
     /// A personalizer restored from bytes written by `export()`, with the default model or
     /// the one in `options.model`.
-    #[wasm_bindgen(js_name = import)]
-    pub async fn import_profile(
+    #[wasm_bindgen(js_name = import, unchecked_return_type = "Promise<Personalizer>")]
+    pub fn import_profile(
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] bytes: JsValue,
         options: Option<ImportOptionsArg>,
-    ) -> Result<Personalizer> {
-        let options = input::CreateOptions::read(options.map(Into::into))?;
-        if !options.profile.is_undefined() {
-            return Err(Error::options(
-                "import takes the profile as its first argument, not as options.profile".into(),
-            ));
-        }
-        let saved = input::bytes(&bytes, "profile", Error::profile)?;
-        Personalizer::start(options.model, Some(saved), options.config).await
+    ) -> Promise {
+        promised((|| {
+            let options = input::CreateOptions::read(options.map(Into::into))?;
+            if !options.profile.is_undefined() {
+                return Err(Error::options(
+                    "import takes the profile as its first argument, not as options.profile".into(),
+                ));
+            }
+            let saved = input::bytes(&bytes, "profile", Error::profile)?;
+            Personalizer::start(options.model, Some(saved), options.config)
+        })())
     }
 
     /// Records what the shopper did, unless tracking is paused; returns whether it did.

@@ -16,24 +16,33 @@ const DEFAULT_MODEL: Option<&[u8]> = Some(include_bytes!("../../model/model.safe
 #[cfg(not(feature = "default-model"))]
 const DEFAULT_MODEL: Option<&[u8]> = None;
 
-/// Loads the model `source` names: `undefined` for the default, bytes, a URL (string or
-/// `URL`) or a `Response`.
-pub async fn load(source: JsValue) -> Result<Model> {
-    let bytes = if source.is_undefined() || source.is_null() {
+/// The model `source` names when it is at hand: the default for `undefined`, or bytes; `None`
+/// for a URL (string or `URL`) or a `Response`, which [`fetched`] reads.
+pub fn at_hand(source: &JsValue) -> Result<Option<Model>> {
+    if source.is_undefined() || source.is_null() {
         let bytes = DEFAULT_MODEL
             .ok_or_else(|| Error::model("this build embeds no default model; pass one".into()))?;
-        return Ok(Model::from_bytes(bytes)?);
-    } else if let Some(response) = source.dyn_ref::<Response>() {
+        return Ok(Some(Model::from_bytes(bytes)?));
+    }
+    if source.is_instance_of::<Response>() || source.is_string() || source.is_instance_of::<Url>() {
+        return Ok(None);
+    }
+    let bytes = input::bytes(source, "model", Error::model)
+        .map_err(|_| Error::model("model must be bytes, a URL or a Response".into()))?;
+    Ok(Some(Model::from_bytes(&bytes)?))
+}
+
+/// The model at the URL or in the `Response` `source`.
+pub async fn fetched(source: JsValue) -> Result<Model> {
+    let bytes = if let Some(response) = source.dyn_ref::<Response>() {
         read(response, &response.url()).await?
-    } else if let Some(url) = source
-        .as_string()
-        .or_else(|| source.dyn_ref::<Url>().map(Url::href))
-    {
+    } else {
+        let url = source
+            .as_string()
+            .or_else(|| source.dyn_ref::<Url>().map(Url::href))
+            .ok_or_else(|| Error::model("model must be bytes, a URL or a Response".into()))?;
         let response = fetch(&url).await?;
         read(&response, &url).await?
-    } else {
-        input::bytes(&source, "model", Error::model)
-            .map_err(|_| Error::model("model must be bytes, a URL or a Response".into()))?
     };
     Ok(Model::from_bytes(&bytes)?)
 }

@@ -5,9 +5,11 @@
 #[path = "../../../tests/common/golden.rs"]
 mod golden;
 
-use js_sys::{Reflect, Uint8Array, JSON};
-use tastebud_wasm::{Error, Personalizer};
+use js_sys::{Promise, Reflect, Uint8Array, JSON};
+use tastebud_wasm::Personalizer;
+use wasm_bindgen::convert::TryFromJsValue;
 use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::wasm_bindgen_test;
 
 const MODEL: &[u8] = include_bytes!("../../../model/model.safetensors");
@@ -24,9 +26,16 @@ fn set(target: &JsValue, path: &[&str], value: JsValue) {
     Reflect::set(&at, &path[path.len() - 1].into(), &value).unwrap();
 }
 
+/// What a page gets from awaiting `Personalizer.create` or `Personalizer.import`: the
+/// personalizer, or what the promise rejected with.
+async fn settled(promise: Promise) -> Result<Personalizer, JsValue> {
+    let value = JsFuture::from(promise).await?;
+    Ok(Personalizer::try_from_js_value(value).expect("the promise gives a Personalizer"))
+}
+
 /// The `code` of the JavaScript `Error` an error becomes, after checking it is one.
-fn code(e: Error) -> String {
-    let value = JsValue::from(e);
+fn code(e: impl Into<JsValue>) -> String {
+    let value = e.into();
     let error = value.dyn_ref::<js_sys::Error>().expect("a JS Error");
     assert_eq!(String::from(error.name()), "TastebudError");
     assert!(!String::from(error.message()).is_empty());
@@ -82,7 +91,7 @@ fn golden_vectors_match_the_native_build() {
 
 #[wasm_bindgen_test]
 async fn a_shopper_who_looks_at_holders_sees_holders_first() {
-    let mut p = Personalizer::create(None).await.unwrap();
+    let mut p = settled(Personalizer::create(None)).await.unwrap();
     for (n, (id, title)) in [
         ("h1", "WHITE HANGING HEART T-LIGHT HOLDER"),
         ("h2", "GLASS STAR FROSTED T-LIGHT HOLDER"),
@@ -116,12 +125,12 @@ async fn a_shopper_who_looks_at_holders_sees_holders_first() {
 
 #[wasm_bindgen_test]
 async fn export_and_import_keep_the_profile() {
-    let mut p = Personalizer::create(None).await.unwrap();
+    let mut p = settled(Personalizer::create(None)).await.unwrap();
     record(&mut p, "purchase", "m1", "PINK POLKADOT MUG");
     p.record(js(r#"{"type": "search", "query": "lunch bag"}"#))
         .unwrap();
     let saved = Uint8Array::from(bytes(&p).as_slice());
-    let mut back = Personalizer::import_profile(saved.into(), None)
+    let mut back = settled(Personalizer::import_profile(saved.into(), None))
         .await
         .unwrap();
     assert_eq!(bytes(&back), bytes(&p));
@@ -137,7 +146,7 @@ async fn export_and_import_keep_the_profile() {
 
 #[wasm_bindgen_test]
 async fn paused_tracking_records_nothing_until_resumed() {
-    let mut p = Personalizer::create(None).await.unwrap();
+    let mut p = settled(Personalizer::create(None)).await.unwrap();
     p.pause();
     assert!(p.paused());
     let event = js(&format!(
@@ -146,7 +155,10 @@ async fn paused_tracking_records_nothing_until_resumed() {
     ));
     assert!(!p.record(event.clone()).unwrap());
     let empty = bytes(&p);
-    assert_eq!(bytes(&Personalizer::create(None).await.unwrap()), empty);
+    assert_eq!(
+        bytes(&settled(Personalizer::create(None)).await.unwrap()),
+        empty
+    );
     p.resume();
     assert!(p.record(event).unwrap());
     assert_ne!(bytes(&p), empty);
@@ -154,9 +166,9 @@ async fn paused_tracking_records_nothing_until_resumed() {
 
 #[wasm_bindgen_test]
 async fn restore_takes_another_profile_and_refuses_bad_bytes() {
-    let mut other = Personalizer::create(None).await.unwrap();
+    let mut other = settled(Personalizer::create(None)).await.unwrap();
     record(&mut other, "purchase", "m1", "PINK POLKADOT MUG");
-    let mut p = Personalizer::create(None).await.unwrap();
+    let mut p = settled(Personalizer::create(None)).await.unwrap();
     record(&mut p, "view", "h1", "WHITE HANGING HEART T-LIGHT HOLDER");
     let mine = bytes(&p);
     let bad = Uint8Array::from(&mine[..mine.len() - 1]);
@@ -174,16 +186,20 @@ async fn restore_takes_another_profile_and_refuses_bad_bytes() {
 async fn a_model_can_come_as_bytes_or_a_response() {
     let options = js("{}");
     set(&options, &["model"], Uint8Array::from(MODEL).into());
-    assert!(Personalizer::create(Some(options.unchecked_into()))
-        .await
-        .is_ok());
+    assert!(
+        settled(Personalizer::create(Some(options.unchecked_into())))
+            .await
+            .is_ok()
+    );
     let response =
         web_sys::Response::new_with_opt_buffer_source(Some(&Uint8Array::from(MODEL))).unwrap();
     let options = js("{}");
     set(&options, &["model"], response.into());
-    assert!(Personalizer::create(Some(options.unchecked_into()))
-        .await
-        .is_ok());
+    assert!(
+        settled(Personalizer::create(Some(options.unchecked_into())))
+            .await
+            .is_ok()
+    );
 }
 
 #[wasm_bindgen_test]
@@ -199,20 +215,22 @@ async fn bad_models_are_refused_with_bad_model() {
     ] {
         let options = js("{}");
         set(&options, &["model"], model.clone());
-        let err = Personalizer::create(Some(options.unchecked_into()))
+        let err = settled(Personalizer::create(Some(options.unchecked_into())))
             .await
             .err();
         assert_eq!(err.map(code).as_deref(), Some("bad_model"), "{model:?}");
     }
-    let err = Personalizer::create(Some(js(r#"{"modle": 1}"#).unchecked_into()))
-        .await
-        .err();
+    let err = settled(Personalizer::create(Some(
+        js(r#"{"modle": 1}"#).unchecked_into(),
+    )))
+    .await
+    .err();
     assert_eq!(err.map(code).as_deref(), Some("invalid_options"));
 }
 
 #[wasm_bindgen_test]
 async fn bad_input_throws_a_coded_error_and_changes_nothing() {
-    let mut p = Personalizer::create(None).await.unwrap();
+    let mut p = settled(Personalizer::create(None)).await.unwrap();
     record(&mut p, "view", "h1", "WHITE HANGING HEART T-LIGHT HOLDER");
     let before = bytes(&p);
     let ranking_before = ranked_ids(&p.rank(catalog(), None).unwrap());
@@ -345,7 +363,7 @@ async fn bad_input_throws_a_coded_error_and_changes_nothing() {
         Uint8Array::new_with_length(0).into(),
         JsValue::from("TBPF"),
     ] {
-        let err = Personalizer::import_profile(bad, None).await.err();
+        let err = settled(Personalizer::import_profile(bad, None)).await.err();
         assert_eq!(err.map(code).as_deref(), Some("corrupt_profile"));
     }
 
@@ -361,7 +379,7 @@ async fn bad_input_throws_a_coded_error_and_changes_nothing() {
 
 #[wasm_bindgen_test]
 async fn forget_and_clear_remove_what_the_shopper_did() {
-    let mut p = Personalizer::create(None).await.unwrap();
+    let mut p = settled(Personalizer::create(None)).await.unwrap();
     record(&mut p, "view", "h1", "WHITE HANGING HEART T-LIGHT HOLDER");
     record(&mut p, "view", "b1", "JUMBO BAG RED RETROSPOT");
     assert!(p.forget("h1".into()).unwrap());
@@ -370,13 +388,13 @@ async fn forget_and_clear_remove_what_the_shopper_did() {
     let why = p.explain("h1".into()).unwrap();
     assert!(Reflect::get(&why, &"remembered".into()).unwrap().is_null());
     p.clear();
-    let fresh = Personalizer::create(None).await.unwrap();
+    let fresh = settled(Personalizer::create(None)).await.unwrap();
     assert_eq!(bytes(&p), bytes(&fresh));
 }
 
 #[wasm_bindgen_test]
 async fn a_prepared_catalog_ranks_as_its_items_do() {
-    let mut p = Personalizer::create(None).await.unwrap();
+    let mut p = settled(Personalizer::create(None)).await.unwrap();
     record(&mut p, "view", "h1", "WHITE HANGING HEART T-LIGHT HOLDER");
     let prepared = p.catalog(catalog()).unwrap();
     assert_eq!(prepared.length(), 6);
@@ -386,7 +404,7 @@ async fn a_prepared_catalog_ranks_as_its_items_do() {
         JSON::stringify(&by_catalog).unwrap(),
         JSON::stringify(&by_items).unwrap()
     );
-    let mut other = Personalizer::create(None).await.unwrap();
+    let mut other = settled(Personalizer::create(None)).await.unwrap();
     let err = other.rank_catalog(&prepared, None).err().map(code);
     assert_eq!(err.as_deref(), Some("invalid_options"));
 }
@@ -396,7 +414,7 @@ async fn a_prepared_catalog_ranks_as_its_items_do() {
 /// fall back to the items themselves.
 #[wasm_bindgen_test]
 async fn packed_candidates_rank_as_the_same_items_read_from_json() {
-    let mut p = Personalizer::create(None).await.unwrap();
+    let mut p = settled(Personalizer::create(None)).await.unwrap();
     record(&mut p, "view", "h1", "WHITE HANGING HEART T-LIGHT HOLDER");
     let items = js(r#"[
         {"id": "h2", "title": "GLASS STAR FROSTED T-LIGHT HOLDER", "category": "home/candle holders", "price": 2.95},
@@ -426,7 +444,7 @@ async fn packed_candidates_rank_as_the_same_items_read_from_json() {
 /// among them included, are never read.
 #[wasm_bindgen_test]
 async fn extra_fields_are_left_unread() {
-    let mut p = Personalizer::create(None).await.unwrap();
+    let mut p = settled(Personalizer::create(None)).await.unwrap();
     let plain = catalog();
     let linked = catalog();
     for at in ["0", "3"] {
@@ -441,7 +459,7 @@ async fn extra_fields_are_left_unread() {
 /// `rank` keeps the catalogs of the last lists it saw; a list edited in place is a new list.
 #[wasm_bindgen_test]
 async fn ranking_an_edited_list_again_sees_the_edit() {
-    let mut p = Personalizer::create(None).await.unwrap();
+    let mut p = settled(Personalizer::create(None)).await.unwrap();
     record(&mut p, "view", "h1", "WHITE HANGING HEART T-LIGHT HOLDER");
     record(&mut p, "view", "h2", "GLASS STAR FROSTED T-LIGHT HOLDER");
     let list = catalog();
