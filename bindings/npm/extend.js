@@ -97,31 +97,35 @@ function sameTags(tags, kept) {
  * parsing JSON: the ids, titles, categories, brands and tags in one string, each followed by a
  * NUL (an absent field is empty), with the prices (NaN when absent) and the number of tags of
  * each apart. `undefined` when an item is not of plain shape (text fields strings or absent,
- * never empty; the price a finite number; the tags strings): `rank` then reads the list
- * through JSON and says what is wrong. */
+ * never empty; the price a finite number; the tags strings), or when reading it throws:
+ * `rank` then reads the list through JSON and says what is wrong. */
 function pack(items) {
-  const prices = new Float64Array(items.length);
-  const tagCounts = new Uint32Array(items.length);
-  let text = "";
-  for (let i = 0; i < items.length; i++) {
-    const item = items[i];
-    if (typeof item !== "object" || item === null) return undefined;
-    const { id, title, category, brand, price, tags } = item;
-    if (typeof id !== "string" || !isText(title) || !isText(category) || !isText(brand)) return undefined;
-    if (price === undefined) prices[i] = NaN;
-    else if (Number.isFinite(price)) prices[i] = price;
-    else return undefined;
-    text += `${id}\0${title ?? ""}\0${category ?? ""}\0${brand ?? ""}\0`;
-    if (tags !== undefined) {
-      if (!Array.isArray(tags)) return undefined;
-      for (const tag of tags) {
-        if (typeof tag !== "string") return undefined;
-        text += `${tag}\0`;
+  try {
+    const prices = new Float64Array(items.length);
+    const tagCounts = new Uint32Array(items.length);
+    let text = "";
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i];
+      if (typeof item !== "object" || item === null) return undefined;
+      const { id, title, category, brand, price, tags } = item;
+      if (typeof id !== "string" || !isText(title) || !isText(category) || !isText(brand)) return undefined;
+      if (price === undefined) prices[i] = NaN;
+      else if (Number.isFinite(price)) prices[i] = price;
+      else return undefined;
+      text += `${id}\0${title ?? ""}\0${category ?? ""}\0${brand ?? ""}\0`;
+      if (tags !== undefined) {
+        if (!Array.isArray(tags)) return undefined;
+        for (const tag of tags) {
+          if (typeof tag !== "string") return undefined;
+          text += `${tag}\0`;
+        }
+        tagCounts[i] = tags.length;
       }
-      tagCounts[i] = tags.length;
     }
+    return { text, prices, tagCounts };
+  } catch {
+    return undefined;
   }
-  return { text, prices, tagCounts };
 }
 
 /** An optional text field of plain shape: absent (`undefined` or `null`, as JSON reads it) or

@@ -46,6 +46,14 @@ export async function scenario({ Personalizer }) {
     check(ranked === scores(p.rankCatalog(p.catalog([...shop(), odd]))), `odd items rank as a catalog does: ${odd.title}`);
   }
 
+  let thrown;
+  try {
+    p.rank([{ id: "g1", get title() { throw new Error("no title yet"); } }]);
+  } catch (e) {
+    thrown = e;
+  }
+  check(thrown?.code === "invalid_item", `a product whose fields cannot be read is a coded error: ${thrown}`);
+
   // The same list again is served from a catalog, but an edit in place is seen.
   const again = p.rank(catalog, { k: 3 }).map((r) => r.id).join();
   check(p.rank(catalog, { k: 3 }).map((r) => r.id).join() === again, "the same list ranks the same");
