@@ -68,6 +68,16 @@ impl Personalizer {
             }),
         })
     }
+
+    /// What `rank` returns for candidates read from JavaScript.
+    fn rank_items(
+        &mut self,
+        candidates: Vec<tastebud::Item>,
+        options: Option<RankOptionsArg>,
+    ) -> Result<JsValue> {
+        let options = input::rank_options(options.map_or(JsValue::UNDEFINED, Into::into))?;
+        input::to_js(&self.inner.rank(&candidates, &options, now())?)
+    }
 }
 
 /// `result` as a promise: the promise itself, or one rejected with the error, so that bad
@@ -151,9 +161,7 @@ impl Personalizer {
         #[wasm_bindgen(unchecked_param_type = "Item[]")] candidates: JsValue,
         options: Option<RankOptionsArg>,
     ) -> Result<JsValue> {
-        let candidates = input::items(candidates)?;
-        let options = input::rank_options(options.map_or(JsValue::UNDEFINED, Into::into))?;
-        input::to_js(&self.inner.rank(&candidates, &options, now())?)
+        self.rank_items(input::items(candidates)?, options)
     }
 
     /// `rank` of `candidates` packed by the package's JavaScript (see [`input::packed_items`]),
@@ -172,8 +180,7 @@ impl Personalizer {
             Some(items) => items,
             None => input::items(candidates)?,
         };
-        let options = input::rank_options(options.map_or(JsValue::UNDEFINED, Into::into))?;
-        input::to_js(&self.inner.rank(&candidates, &options, now())?)
+        self.rank_items(candidates, options)
     }
 
     /// Checks and encodes `items` once, for `rankCatalog` to rank them again and again (a
