@@ -235,16 +235,8 @@ impl LayerNorm {
     }
 }
 
-#[derive(Clone)]
-struct Block {
-    ln1: LayerNorm,
-    qkv: Dense,
-    out: Dense,
-    ln2: LayerNorm,
-    up: Dense,
-    down: Dense,
-    heads: usize,
-}
+/// The block over this module's layers.
+type Block = super::Block<LayerNorm, Dense>;
 
 impl Block {
     /// The block over `x` (`len` rows of `dim`), returning the rows `from..len` only: later

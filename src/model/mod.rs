@@ -27,6 +27,20 @@ use crate::error::Result;
 use crate::features::{gap_bucket, HashingConfig, ItemFeatures};
 use crate::{EventKind, Item};
 
+/// One self-attention block of the user encoder, its layers named as in the model file: held
+/// as candle modules for training ([`user_encoder`]) and as plain weights for inference
+/// ([`frozen`]), one layout for both.
+#[derive(Debug, Clone)]
+struct Block<Norm, Linear> {
+    ln1: Norm,
+    qkv: Linear,
+    out: Linear,
+    ln2: Norm,
+    up: Linear,
+    down: Linear,
+    heads: usize,
+}
+
 /// Shape of the model; stored in the model file and the manifest.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelConfig {

@@ -127,16 +127,8 @@ impl LayerNorm {
     }
 }
 
-#[derive(Debug, Clone)]
-struct Block {
-    ln1: LayerNorm,
-    qkv: Dense,
-    out: Dense,
-    ln2: LayerNorm,
-    up: Dense,
-    down: Dense,
-    heads: usize,
-}
+/// The block over this module's layers.
+type Block = super::Block<LayerNorm, Dense>;
 
 impl Block {
     fn new(config: &ModelConfig, vb: VarBuilder) -> Result<Self> {
