@@ -8,6 +8,21 @@ use crate::item::{truncate, Item, MAX_INPUT_BYTES};
 /// Longest search query kept, in bytes.
 pub const MAX_QUERY_BYTES: usize = 256;
 
+/// A query as the profile keeps it: trimmed, then cut to [`MAX_QUERY_BYTES`] and trimmed again
+/// (a cut can end in a space), so that what is stored is exactly what
+/// [`is_stored_query`] accepts when it is read back. `None` when nothing is left.
+pub(crate) fn stored_query(query: &str) -> Option<String> {
+    let mut query = query.trim().to_owned();
+    truncate(&mut query, MAX_QUERY_BYTES);
+    let query = query.trim_end();
+    (!query.is_empty()).then(|| query.to_owned())
+}
+
+/// Whether `query` is as [`stored_query`] leaves a query.
+pub(crate) fn is_stored_query(query: &str) -> bool {
+    stored_query(query).as_deref() == Some(query)
+}
+
 /// The kind of an event. The discriminants are stable: they index the model's event-type
 /// embedding and are written into the profile's binary format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -60,6 +75,15 @@ impl EventKind {
             EventKind::Dwell => "dwell",
             EventKind::Search => "search",
         }
+    }
+
+    /// Whether the shopper chose this (a click, an add to cart, a purchase) rather than just
+    /// saw it: what brings a forgotten item back into the profile.
+    pub fn is_deliberate(self) -> bool {
+        matches!(
+            self,
+            EventKind::Click | EventKind::AddToCart | EventKind::Purchase
+        )
     }
 
     /// Parses a name as written by [`EventKind::name`].
@@ -167,19 +191,16 @@ impl Event {
                     dwell_ms,
                 })
             }
-            Event::Search { mut query, ts_ms } => {
-                if query.trim().is_empty() {
-                    return Err(Error::InvalidEvent(
-                        "a search event needs a non-empty query".into(),
-                    ));
-                }
+            Event::Search { query, ts_ms } => {
                 if query.len() > MAX_INPUT_BYTES {
                     return Err(Error::InvalidEvent(format!(
                         "the search query is {} bytes; the limit is {MAX_INPUT_BYTES}",
                         query.len()
                     )));
                 }
-                truncate(&mut query, MAX_QUERY_BYTES);
+                let query = stored_query(&query).ok_or_else(|| {
+                    Error::InvalidEvent("a search event needs a non-empty query".into())
+                })?;
                 Ok(Event::Search { query, ts_ms })
             }
         }

@@ -100,8 +100,9 @@ impl Personalizer {
         &self.profile
     }
 
-    /// Records an event; an invalid one is an error and changes nothing.
-    pub fn record(&mut self, event: Event) -> Result<()> {
+    /// Records an event and returns whether it was kept ([`Profile::record`]); an invalid one
+    /// is an error and changes nothing.
+    pub fn record(&mut self, event: Event) -> Result<bool> {
         self.profile.record(event)
     }
 

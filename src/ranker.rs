@@ -358,7 +358,9 @@ impl<B: SimilarityBackend> Ranker<B> {
                 .enumerate()
                 .map(|(t, (_, kind, ts))| Step {
                     kind: *kind,
-                    gap_seconds: t.checked_sub(1).map(|p| (ts - recent[p].2) / 1000),
+                    gap_seconds: t
+                        .checked_sub(1)
+                        .map(|p| ts.saturating_sub(recent[p].2) / 1000),
                 })
                 .collect();
             if let Some(intent) = self.intent(&recent_vectors, &steps)? {
@@ -469,12 +471,13 @@ impl<B: SimilarityBackend> Ranker<B> {
             })
             .collect();
 
-        let excluded: HashSet<&str> = options.exclude.iter().map(String::as_str).collect();
+        // Each id once: a later candidate with an id already seen is left out (first wins).
+        let mut seen: HashSet<&str> = options.exclude.iter().map(String::as_str).collect();
         let mut pool: Vec<usize> = (0..n)
             .filter(|&j| {
                 let id = candidates[j].id.as_str();
                 let bought = options.exclude_purchased && purchased.contains(id);
-                !(excluded.contains(id) || bought)
+                !bought && seen.insert(id)
             })
             .collect();
         let k = options.k.unwrap_or(n).min(pool.len());
@@ -530,8 +533,19 @@ impl<B: SimilarityBackend> Ranker<B> {
     }
 }
 
-/// Greedy top-`k` by score; with `diversity` > 0, maximal marginal relevance: each pick
-/// trades score against similarity to what was already picked.
+/// Most positions that diversity re-orders: without `k` (or with a larger one), the first
+/// `DIVERSE_HEAD` results are chosen for variety and the rest follow by score, so that ranking
+/// a whole catalog with diversity stays linear in its size.
+pub const DIVERSE_HEAD: usize = 100;
+
+/// How many of the best-scoring candidates diversity chooses from, per position it fills:
+/// maximal marginal relevance over the top `DIVERSE_POOL × k` (at least [`DIVERSE_HEAD`])
+/// rather than over every candidate, which cost O(n·k) dot products.
+pub const DIVERSE_POOL: usize = 4;
+
+/// Greedy top-`k` by score; with `diversity` > 0, maximal marginal relevance over the best
+/// candidates (see [`DIVERSE_HEAD`], [`DIVERSE_POOL`]): each pick trades score against
+/// similarity to what was already picked. O(n + k·m·dim) for a pool of `m` best candidates.
 fn select(
     pool: &mut Vec<usize>,
     scores: &[f32],
@@ -541,9 +555,9 @@ fn select(
     k: usize,
 ) -> Vec<usize> {
     let best_first = |&a: &usize, &b: &usize| scores[b].total_cmp(&scores[a]).then(a.cmp(&b));
-    if diversity <= 0.0 {
-        // The top `k` only (a storefront's rail is ten of thousands): the order is total, so
-        // this is the full sort's first `k`.
+    // The best `k` in order (a storefront's rail is ten of thousands): the order is total,
+    // so this is the full sort's first `k`.
+    let top = |pool: &mut Vec<usize>, k: usize| {
         if k < pool.len() {
             if k > 0 {
                 pool.select_nth_unstable_by(k - 1, best_first);
@@ -551,9 +565,33 @@ fn select(
             pool.truncate(k);
         }
         pool.sort_by(best_first);
+    };
+    if diversity <= 0.0 {
+        top(pool, k);
         return std::mem::take(pool);
     }
+    let head = k.min(DIVERSE_HEAD);
+    let choices = (DIVERSE_POOL * head).max(DIVERSE_HEAD);
+    top(pool, k.max(choices));
+    let mut rest = pool.split_off(choices.min(pool.len()));
+    let mut picked = diverse(pool, scores, vectors, dim, diversity, head);
+    // After the diverse head, by score: what it left of its choices, then the rest.
     pool.sort_by(best_first);
+    picked.append(pool);
+    picked.append(&mut rest);
+    picked.truncate(k);
+    picked
+}
+
+/// Maximal marginal relevance: `k` picks from `pool` (sorted best first), taken out of it.
+fn diverse(
+    pool: &mut Vec<usize>,
+    scores: &[f32],
+    vectors: &[f32],
+    dim: usize,
+    diversity: f32,
+    k: usize,
+) -> Vec<usize> {
     let row = |j: usize| &vectors[j * dim..(j + 1) * dim];
     let spread = pool.first().map_or(1.0, |&f| scores[f]) - pool.last().map_or(0.0, |&l| scores[l]);
     let mut max_sim = vec![f32::NEG_INFINITY; scores.len()];

@@ -105,7 +105,7 @@ fn foreign_safetensors_and_other_versions_are_refused() {
     let file = ModelFile::read(&read("model.safetensors")).unwrap();
     let weights: Vec<_> = file.tensors.into_iter().collect();
     let mut config = file.config.clone();
-    config.dim += 1;
+    config.dim += config.heads;
     let misfit = ModelFile::write(&config, &weights, &file.transitions, true).unwrap();
     assert!(
         message(&misfit).contains("do not fit"),
@@ -276,4 +276,129 @@ fn assert_all_close(want: &[f32], got: &[f32]) {
     for (i, (a, b)) in want.iter().zip(got).enumerate() {
         assert!((a - b).abs() <= 1e-5, "[{i}]: {a} vs {b}");
     }
+}
+
+/// A model file whose config is in range and whose tensors fit it, written by this build (so
+/// its checksum is right): what a crafted or buggy file can look like once past the checksum.
+fn crafted(config: &tastebud::model::ModelConfig) -> Vec<u8> {
+    let file = ModelFile::read(&read("model.safetensors")).unwrap();
+    let weights: Vec<_> = file
+        .tensors
+        .iter()
+        .map(|(name, t)| {
+            let dims: Vec<usize> = t
+                .dims()
+                .iter()
+                .map(|&d| if d == file.config.dim { config.dim } else { d })
+                .collect();
+            (
+                name.clone(),
+                Tensor::zeros(dims, DType::F32, &candle_core::Device::Cpu).unwrap(),
+            )
+        })
+        .collect();
+    ModelFile::write(config, &weights, &file.transitions, true).unwrap()
+}
+
+/// A model of width 0 with consistent shapes used to load, then trap on the first ranking.
+#[test]
+fn a_model_config_out_of_range_is_refused_at_load() {
+    let base = ModelFile::read(&read("model.safetensors")).unwrap().config;
+    let cases = [
+        (
+            "dim",
+            tastebud::model::ModelConfig {
+                dim: 0,
+                ..base.clone()
+            },
+        ),
+        (
+            "heads",
+            tastebud::model::ModelConfig {
+                heads: 0,
+                ..base.clone()
+            },
+        ),
+        (
+            "max_len",
+            tastebud::model::ModelConfig {
+                max_len: 0,
+                ..base.clone()
+            },
+        ),
+        (
+            "layers",
+            tastebud::model::ModelConfig {
+                layers: 0,
+                ..base.clone()
+            },
+        ),
+    ];
+    for (field, config) in cases {
+        match Model::from_bytes(&crafted(&config)) {
+            Err(Error::BadModel(m)) => assert!(m.contains(field), "{field}: {m}"),
+            other => panic!("{field}: expected bad_model, got {other:?}"),
+        }
+    }
+}
+
+/// The model file carries a checksum: 239 of 250 single-bit flips used to load without
+/// complaint. Every flip is now refused, or (in a byte the reader ignores, such as the
+/// header's padding) leaves a model that ranks exactly as the original.
+#[test]
+fn a_flipped_bit_anywhere_in_the_model_file_is_refused_or_harmless() {
+    let bytes = read("model.safetensors");
+    let original = Model::from_bytes(&bytes).unwrap();
+    let items: Vec<Item> = common::catalog();
+    let vectors = original.encode_items(&items, true).unwrap();
+    let mut state = 0x5eed_u64;
+    let mut refused = 0;
+    for _ in 0..250 {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        let bit = (state >> 11) as usize % (bytes.len() * 8);
+        let mut damaged = bytes.clone();
+        damaged[bit / 8] ^= 1 << (bit % 8);
+        match Model::from_bytes(&damaged) {
+            Err(Error::BadModel(_)) => refused += 1,
+            Err(e) => panic!("bit {bit}: expected bad_model, got {e}"),
+            Ok(model) => {
+                assert_eq!(model.config, original.config, "bit {bit}");
+                assert_eq!(
+                    model.encode_items(&items, true).unwrap(),
+                    vectors,
+                    "bit {bit}"
+                );
+            }
+        }
+    }
+    assert!(refused >= 245, "only {refused} of 250 flips refused");
+}
+
+/// A model file of format version 1 (no checksum) is refused with a way out, and
+/// `ModelFile::upgrade` writes it again with the same weights.
+#[test]
+fn a_version_1_model_is_refused_and_upgrades_to_the_same_weights() {
+    let bytes = read("model.safetensors");
+    let file = ModelFile::read(&bytes).unwrap();
+    let header = serde_json::json!({
+        "format": "tastebud-model",
+        "version": 1,
+        "config": serde_json::to_value(&file.config).unwrap(),
+    });
+    let (len, rest) = bytes.split_at(8);
+    let len = u64::from_le_bytes(len.try_into().unwrap()) as usize;
+    let mut stored: serde_json::Value = serde_json::from_slice(&rest[..len]).unwrap();
+    stored["__metadata__"]["tastebud"] = header.to_string().into();
+    let mut text = stored.to_string().into_bytes();
+    text.resize(text.len().next_multiple_of(8), b' ');
+    let mut v1 = (text.len() as u64).to_le_bytes().to_vec();
+    v1.extend_from_slice(&text);
+    v1.extend_from_slice(&rest[len..]);
+    match Model::from_bytes(&v1) {
+        Err(Error::BadModel(m)) => assert!(m.contains("upgrade-model"), "{m}"),
+        other => panic!("expected bad_model, got {other:?}"),
+    }
+    assert_eq!(ModelFile::upgrade(&v1).unwrap(), bytes);
 }

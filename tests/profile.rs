@@ -112,6 +112,13 @@ fn corrupt_message(bytes: &[u8]) -> String {
     }
 }
 
+fn from_hex(hex: &str) -> Vec<u8> {
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+        .collect()
+}
+
 fn with_crc(mut body: Vec<u8>) -> Vec<u8> {
     let crc = crc32fast::hash(&body);
     body.extend_from_slice(&crc.to_le_bytes());
@@ -271,7 +278,7 @@ fn late_events_are_decayed_from_their_own_time() {
 #[test]
 fn the_documented_bound_is_what_max_bytes_computes() {
     // Module docs of `profile` state this number; keep them in sync.
-    assert_eq!(ProfileConfig::default().max_bytes(), 250_746);
+    assert_eq!(ProfileConfig::default().max_bytes(), 252_748);
 }
 
 /// A random valid or invalid event with text near or past every bound and extreme times.
@@ -562,9 +569,10 @@ fn forget_removes_every_trace_of_the_item() {
         .all(|i| !["Acme", "tools"].contains(&i.facet.label.as_str())));
     assert_eq!(p.purchased_ids().collect::<Vec<_>>(), ["b"]);
     assert_eq!(p.summary(T0).price_band.unwrap().median, 10.0);
-    // Exactly as if the shopper had never met it.
+    // Exactly as if the shopper had never met it (and had asked to keep it out).
     let mut never = Profile::default();
     record_all(&mut never, events_b);
+    never.forget("a");
     assert_eq!(p.to_bytes(), never.to_bytes());
 
     assert!(!p.forget("a"), "nothing left to forget");
@@ -616,9 +624,9 @@ fn the_binary_format_is_stable() {
     );
     let hex: String = p.to_bytes().iter().map(|b| format!("{b:02x}")).collect();
     let expected = [
-        // Magic "TBPF", version 1.
+        // Magic "TBPF", version 2.
         "54425046",
-        "0100",
+        "0200",
         // Capacities 100, 200, 10, 64; half-life 30 days; the seven weights.
         "64c8010a40",
         "0000f041",
@@ -632,11 +640,45 @@ fn the_binary_format_is_stable() {
         "01610001016300010000004000",
         "0000803fd00fd00f",
         "00010000000000",
-        // 1 query, "q"; then the CRC-32.
+        // 1 query, "q"; no forgotten items; then the CRC-32.
+        "010171",
+        "00",
+        "CRC",
+    ];
+    let body = from_hex(&expected.concat().replace("CRC", ""));
+    let crc: String = crc32fast::hash(&body)
+        .to_le_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(hex, expected.concat().replace("CRC", &crc));
+}
+
+/// Profiles stored by earlier releases (format version 1, without forgotten items) still load:
+/// a shopper's profile survives the upgrade.
+#[test]
+fn a_version_1_profile_still_reads() {
+    let v1 = concat!(
+        "54425046",
+        "0100",
+        "64c8010a40",
+        "0000f041",
+        "cdccccbd0000803f0000c03f0000803f00004040000040400000a040",
+        "02",
+        "00010161d00f00",
+        "010171a01f",
+        "01",
+        "01610001016300010000004000",
+        "0000803fd00fd00f",
+        "00010000000000",
         "010171",
         "05dc9cfd",
-    ];
-    assert_eq!(hex, expected.concat());
+    );
+    let p = Profile::from_bytes(&from_hex(v1)).unwrap();
+    assert_eq!(p.len(), 2);
+    assert_eq!(p.last_query(), Some("q"));
+    assert_eq!(p.item("a", 1_000).unwrap().counts.view, 1);
+    assert_eq!(p.forgotten_len(), 0);
 }
 
 #[test]
@@ -713,7 +755,7 @@ fn bytes_with_a_valid_checksum_but_impossible_contents_are_rejected() {
 #[test]
 fn json_export_shows_what_is_stored() {
     let json: serde_json::Value = serde_json::from_str(&sample_profile().to_json()).unwrap();
-    assert_eq!(json["formatVersion"], 1);
+    assert_eq!(json["formatVersion"], FORMAT_VERSION);
     assert_eq!(json["config"]["recentEvents"], 100);
     let events = json["recentEvents"].as_array().unwrap();
     // The sample's impression is counted on its item, not stored as an event.
@@ -837,4 +879,90 @@ fn activity_and_counts_reflect_recent_events() {
 
     let text = serde_json::to_string(&summary).unwrap();
     assert!(text.contains("\"activity\":\"heavy\"") && text.contains("\"intent\":\"comparing\""));
+}
+
+// --- regressions: accepted input that must stay importable ---
+
+/// A search of 300 spaces and a word was accepted, cut to 256 blank bytes and stored empty:
+/// the export then failed to import and the shop threw the whole profile away on reload.
+#[test]
+fn a_search_padded_past_the_query_limit_round_trips() {
+    let mut p = Profile::default();
+    p.record(Event::search(" ".repeat(300) + "a", T0)).unwrap();
+    assert_eq!(p.last_query(), Some("a"));
+    let long = format!("  {}  ", "é".repeat(200));
+    p.record(Event::search(long, T0 + 1)).unwrap();
+    let back = Profile::from_bytes(&p.to_bytes()).unwrap();
+    assert_eq!(back.to_bytes(), p.to_bytes());
+    assert!(back.last_query().unwrap().len() <= 256);
+    assert!(p.record(Event::search(" ".repeat(300), T0 + 2)).is_err());
+}
+
+/// With `maxItems` equal to `recentEvents` (a configuration the docs allow) and every item in
+/// the ring, an impression of a new item had nowhere to go and overfilled the table, which
+/// then did not import.
+#[test]
+fn an_impression_when_every_item_is_recent_keeps_the_profile_importable() {
+    let config = ProfileConfig {
+        recent_events: 3,
+        max_items: 3,
+        ..ProfileConfig::default()
+    };
+    let mut p = Profile::new(config).unwrap();
+    for i in 0..3 {
+        p.record(ev(EventKind::View, item(&format!("v{i}"), "c"), T0 + i))
+            .unwrap();
+    }
+    let kept = p
+        .record(ev(EventKind::Impression, item("shown", "c"), T0 + 10))
+        .unwrap();
+    assert!(!kept);
+    assert_eq!(p.items(T0).count(), 3);
+    Profile::from_bytes(&p.to_bytes()).unwrap();
+    // A new view makes room (its own item stays, the oldest event's goes).
+    assert!(p
+        .record(ev(EventKind::View, item("v3", "c"), T0 + 20))
+        .unwrap());
+    assert_eq!(p.items(T0).count(), 3);
+    Profile::from_bytes(&p.to_bytes()).unwrap();
+}
+
+// --- forgetting sticks ---
+
+/// "Forget" on a product still on screen: its next impression brought it straight back into
+/// what the shop knew about the shopper.
+#[test]
+fn a_forgotten_item_stays_out_until_the_shopper_acts_on_it() {
+    let mut p = sample_profile();
+    let mug = || item("mug-7", "home/kitchen");
+    assert!(p.forget("mug-7"));
+    for event in [
+        ev(EventKind::Impression, mug(), T0 + DAY),
+        ev(EventKind::View, mug(), T0 + DAY),
+        dwell(mug(), T0 + DAY, 60_000),
+    ] {
+        assert!(!p.record(event).unwrap());
+        assert!(p.item("mug-7", T0 + DAY).is_none());
+    }
+    // It survives a reload, as a hash: the id itself is not stored.
+    let bytes = p.to_bytes();
+    assert!(!bytes.windows(5).any(|w| w == b"mug-7"));
+    let mut p = Profile::from_bytes(&bytes).unwrap();
+    assert!(!p.record(ev(EventKind::View, mug(), T0 + 2 * DAY)).unwrap());
+    // A click is a deliberate act: the item is back, and views count again.
+    assert!(p.record(ev(EventKind::Click, mug(), T0 + 3 * DAY)).unwrap());
+    assert!(p.record(ev(EventKind::View, mug(), T0 + 3 * DAY)).unwrap());
+    assert_eq!(p.item("mug-7", T0 + 3 * DAY).unwrap().counts.view, 1);
+    assert_eq!(p.forgotten_len(), 0);
+}
+
+#[test]
+fn clear_drops_the_forgotten_items_too() {
+    let mut p = sample_profile();
+    p.forget("mug-7");
+    p.clear();
+    assert!(p.is_empty());
+    assert!(p
+        .record(ev(EventKind::View, item("mug-7", "home/kitchen"), T0))
+        .unwrap());
 }

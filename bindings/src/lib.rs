@@ -133,8 +133,7 @@ impl Personalizer {
             return Ok(false);
         }
         let event = input::event(event, js_sys::Date::now())?;
-        self.inner.record(event)?;
-        Ok(true)
+        Ok(self.inner.record(event)?)
     }
 
     /// Stops tracking: `record` drops every event until `resume`.

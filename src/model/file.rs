@@ -1,6 +1,12 @@
-//! The model file: safetensors with the format, version and config in its metadata. Weights are stored as f16 or
-//! f32 and read back as f32; the transition table is stored as integer arrays (u64 keys, u16 or
-//! u32 successor indices, u8 counts) to stay small.
+//! The model file: safetensors with the format, version, config and a checksum in its metadata.
+//! Weights are stored as f16 or f32 and read back as f32; the transition table is stored as
+//! integer arrays (u64 keys, u16 or u32 successor indices, u8 counts) to stay small.
+//!
+//! The checksum is a CRC-32 of the config (as `serde_json` writes a [`ModelConfig`]) followed by
+//! every byte after the safetensors header, so that a damaged file (a flipped bit in a weight,
+//! a blend weight or a table) is refused rather than ranking with wrong numbers. Every config
+//! field is checked against its range ([`ModelConfig::validated`]) and every tensor against the
+//! config before anything is computed.
 
 use std::collections::HashMap;
 
@@ -11,8 +17,8 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::model::{ModelConfig, Transitions};
 
-/// Version of the model file layout this build reads and writes.
-pub const FORMAT_VERSION: u32 = 1;
+/// Version of the model file layout this build reads and writes (2: with a checksum).
+pub const FORMAT_VERSION: u32 = 2;
 const FORMAT_NAME: &str = "tastebud-model";
 const METADATA_KEY: &str = "tastebud";
 const TRANSITIONS: [&str; 4] = [
@@ -28,7 +34,20 @@ const TRANSITIONS: [&str; 4] = [
 struct Header<C> {
     format: String,
     version: u32,
+    /// [`checksum`] of the file (absent in version 1).
+    #[serde(default)]
+    crc32: Option<u32>,
     config: C,
+}
+
+/// The CRC-32 of `config` as `serde_json` writes it and of the tensor `data`.
+fn checksum(config: &ModelConfig, data: &[u8]) -> Result<u32> {
+    let config = serde_json::to_vec(config)
+        .map_err(|e| Error::BadModel(format!("cannot encode config: {e}")))?;
+    let mut crc = crc32fast::Hasher::new();
+    crc.update(&config);
+    crc.update(data);
+    Ok(crc.finalize())
 }
 
 /// The decoded contents of a model file.
@@ -47,18 +66,30 @@ impl ModelFile {
     /// is [`Error::BadModel`].
     pub fn read(bytes: &[u8]) -> Result<Self> {
         let (config, weights, transitions) = read_parts(bytes)?;
-        let tensors = weights
-            .into_iter()
-            .map(|(name, (shape, data))| {
-                Ok((name, Tensor::from_vec(data.to_f32(), shape, &Device::Cpu)?))
-            })
-            .collect::<Result<_>>()?;
         Ok(ModelFile {
             config,
-            tensors,
+            tensors: tensors(weights)?.into_iter().collect(),
             transitions,
         })
     }
+
+    /// A model file of an earlier format version (or of this one) written in this one, with
+    /// the same weights bit for bit: how a version 1 file gets its checksum.
+    pub fn upgrade(bytes: &[u8]) -> Result<Vec<u8>> {
+        let (config, weights, transitions) = read_any(bytes, true)?;
+        let half = weights.values().all(|(_, values)| values.half);
+        ModelFile::write(&config, &tensors(weights)?, &transitions, half)
+    }
+}
+
+/// The weights as f32 tensors, by name.
+fn tensors(weights: Weights) -> Result<Vec<(String, Tensor)>> {
+    weights
+        .into_iter()
+        .map(|(name, (shape, data))| {
+            Ok((name, Tensor::from_vec(data.to_f32(), shape, &Device::Cpu)?))
+        })
+        .collect()
 }
 
 /// Weights by name: shape and values as stored.
@@ -130,6 +161,11 @@ fn f16_to_f32(h: u16) -> f32 {
 /// [`ModelFile::read`] without building tensors or converting weights: the runtime reads
 /// them into its inference loops as they are needed.
 pub(crate) fn read_parts(bytes: &[u8]) -> Result<(ModelConfig, Weights, Transitions)> {
+    read_any(bytes, false)
+}
+
+/// [`read_parts`]; `upgrading` also reads version 1 files, which have no checksum.
+fn read_any(bytes: &[u8], upgrading: bool) -> Result<(ModelConfig, Weights, Transitions)> {
     let bad = |what: String| Error::BadModel(what);
     let (meta, data) = read_header(bytes)?;
     let text = meta
@@ -140,15 +176,23 @@ pub(crate) fn read_parts(bytes: &[u8]) -> Result<(ModelConfig, Weights, Transiti
         .ok()
         .filter(|h: &Header<_>| h.format == FORMAT_NAME)
         .ok_or_else(|| bad("safetensors file is not a tastebud model".into()))?;
-    if header.version != FORMAT_VERSION {
+    let readable = if upgrading { 1 } else { FORMAT_VERSION };
+    if !(readable..=FORMAT_VERSION).contains(&header.version) {
         return Err(bad(format!(
-            "model format version {}; this build reads version {FORMAT_VERSION}",
+            "model format version {}; this build reads version {FORMAT_VERSION} (a version \
+             1 file has no checksum: `tastebud-train upgrade-model` writes it again)",
             header.version
         )));
     }
-    let config = serde_json::from_str::<Header<ModelConfig>>(text)
-        .map_err(|e| bad(format!("model config is unreadable: {e}")))?
-        .config;
+    let header = serde_json::from_str::<Header<ModelConfig>>(text)
+        .map_err(|e| bad(format!("model config is unreadable: {e}")))?;
+    let config = header.config.validated()?;
+    let unchecked = upgrading && header.version == 1;
+    if !unchecked && header.crc32 != Some(checksum(&config, data)?) {
+        return Err(bad(
+            "checksum mismatch: the model file is damaged or was altered".into(),
+        ));
+    }
     let data = |name: &str, info: &TensorInfo| {
         let (start, end) = info.data_offsets;
         let size = info
@@ -339,17 +383,25 @@ impl ModelFile {
         // One metadata key: safetensors writes its metadata map in hash order, so several
         // keys would make the same model serialize to different bytes.
         // The config as a JSON value, whose keys are sorted: the same model, the same bytes.
-        let header = Header {
-            format: FORMAT_NAME.to_string(),
-            version: FORMAT_VERSION,
-            config: serde_json::to_value(config)
-                .map_err(|e| Error::BadModel(format!("cannot encode config: {e}")))?,
+        let serialize = |crc32| {
+            let header = Header {
+                format: FORMAT_NAME.to_string(),
+                version: FORMAT_VERSION,
+                crc32: Some(crc32),
+                config: serde_json::to_value(config)
+                    .map_err(|e| Error::BadModel(format!("cannot encode config: {e}")))?,
+            };
+            let header = serde_json::to_string(&header)
+                .map_err(|e| Error::BadModel(format!("cannot encode config: {e}")))?;
+            let meta = HashMap::from([(METADATA_KEY.to_string(), header)]);
+            safetensors::serialize(views.clone(), Some(meta))
+                .map_err(|e| Error::BadModel(format!("cannot encode model: {e}")))
         };
-        let header = serde_json::to_string(&header)
-            .map_err(|e| Error::BadModel(format!("cannot encode config: {e}")))?;
-        let meta = HashMap::from([(METADATA_KEY.to_string(), header)]);
-        safetensors::serialize(views, Some(meta))
-            .map_err(|e| Error::BadModel(format!("cannot encode model: {e}")))
+        // The checksum covers the tensor data, which its own digits in the header do not move:
+        // written once to lay the data out, then again with the checksum of that data.
+        let draft = serialize(0)?;
+        let (_, data) = read_header(&draft)?;
+        serialize(checksum(config, data)?)
     }
 }
 

@@ -74,6 +74,58 @@ impl Default for ModelConfig {
     }
 }
 
+/// Largest [`ModelConfig::dim`] and [`ModelConfig::ffn_dim`] a model file may declare.
+pub const MAX_WIDTH: usize = 4096;
+/// Most [`ModelConfig::layers`].
+pub const MAX_LAYERS: usize = 32;
+/// Largest [`ModelConfig::max_len`].
+pub const MAX_SEQUENCE: usize = 1000;
+/// Most rows of a hashed table.
+pub const MAX_BUCKETS: u32 = 1 << 24;
+
+impl ModelConfig {
+    /// Checks every field against its range, so that a model file that loads can rank: a
+    /// width of 0, heads that do not divide the width or an empty hash table would otherwise
+    /// load and fail (or trap, in a page) on first use.
+    pub fn validated(self) -> Result<Self> {
+        let bad = |what: String| crate::Error::BadModel(format!("model config: {what}"));
+        let within = |name: &str, value: usize, max: usize| {
+            if (1..=max).contains(&value) {
+                Ok(())
+            } else {
+                Err(bad(format!("{name} must be 1 to {max}, got {value}")))
+            }
+        };
+        within("dim", self.dim, MAX_WIDTH)?;
+        within("ffn_dim", self.ffn_dim, MAX_WIDTH)?;
+        within("layers", self.layers, MAX_LAYERS)?;
+        within("max_len", self.max_len, MAX_SEQUENCE)?;
+        within("heads", self.heads, self.dim)?;
+        if !self.dim.is_multiple_of(self.heads) {
+            return Err(bad(format!(
+                "{} heads do not divide dim {}",
+                self.heads, self.dim
+            )));
+        }
+        let h = &self.hashing;
+        for &rows in &h.id_buckets {
+            within("id_buckets", rows as usize, MAX_BUCKETS as usize)?;
+        }
+        within(
+            "token_buckets",
+            h.token_buckets as usize,
+            MAX_BUCKETS as usize,
+        )?;
+        let Blend { transition, repeat } = self.blend;
+        if !(transition.is_finite() && repeat.is_finite()) {
+            return Err(bad(format!(
+                "blend weights must be finite, got {transition} and {repeat}"
+            )));
+        }
+        Ok(self)
+    }
+}
+
 /// Weights of the evidence added to the encoder's logit for a candidate `j`, chosen on
 /// validation data by the trainer: `logit + transition·ln(1 + count(last → j)) +
 /// repeat·ln(1 + times j is in the history)`.

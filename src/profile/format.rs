@@ -4,6 +4,8 @@
 //! Bytes: the magic `TBPF`, the format version as a little-endian u16, a postcard payload, and
 //! a little-endian CRC-32 of everything before it. Changing any type written into the payload
 //! (including [`ProfileConfig`] and [`KindCounts`]) changes the format and needs a new version.
+//! Version 2 added the forgotten items; version 1 profiles (stored by earlier releases) are
+//! still read.
 
 use std::collections::BTreeMap;
 
@@ -11,12 +13,14 @@ use serde::{Deserialize, Serialize};
 
 use super::{Entry, KindCounts, Profile, ProfileConfig, Recent};
 use crate::error::{Error, Result};
-use crate::event::{EventKind, MAX_QUERY_BYTES};
+use crate::event::{is_stored_query, EventKind, MAX_QUERY_BYTES};
 use crate::item::{Item, MAX_ID_BYTES, MAX_LABEL_BYTES, MAX_TAGS, MAX_TITLE_BYTES};
 
 const MAGIC: [u8; 4] = *b"TBPF";
 /// Version of the binary format this build writes, and the newest it reads.
-pub const FORMAT_VERSION: u16 = 1;
+pub const FORMAT_VERSION: u16 = 2;
+/// The oldest version this build reads.
+const OLDEST_VERSION: u16 = 1;
 const HEADER_BYTES: usize = MAGIC.len() + 2;
 const CRC_BYTES: usize = 4;
 
@@ -28,6 +32,28 @@ struct Wire {
     recent: Vec<WireEvent>,
     items: Vec<WireEntry>,
     queries: Vec<String>,
+    forgotten: Vec<u64>,
+}
+
+/// The payload of format version 1: no forgotten items.
+#[derive(Deserialize)]
+struct WireV1 {
+    config: ProfileConfig,
+    recent: Vec<WireEvent>,
+    items: Vec<WireEntry>,
+    queries: Vec<String>,
+}
+
+impl From<WireV1> for Wire {
+    fn from(w: WireV1) -> Self {
+        Wire {
+            config: w.config,
+            recent: w.recent,
+            items: w.items,
+            queries: w.queries,
+            forgotten: Vec::new(),
+        }
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -111,6 +137,8 @@ impl ProfileConfig {
             + items * entry
             + varint_len(queries)
             + queries * str_max(MAX_QUERY_BYTES)
+            + varint_len(items)
+            + items * varint_max(64)
             + CRC_BYTES
     }
 }
@@ -124,6 +152,7 @@ impl Profile {
             recent: self.recent.iter().map(wire_event).collect(),
             items: self.items.values().map(wire_entry).collect(),
             queries: self.queries.iter().cloned().collect(),
+            forgotten: self.forgotten.iter().copied().collect(),
         };
         let mut out = Vec::with_capacity(4096);
         out.extend_from_slice(&MAGIC);
@@ -162,7 +191,7 @@ impl Profile {
                  update tastebud"
             )));
         }
-        if version != FORMAT_VERSION {
+        if version < OLDEST_VERSION {
             return Err(corrupt(format!("unknown format version {version}")));
         }
         let Some((payload, crc)) = rest.split_last_chunk::<CRC_BYTES>() else {
@@ -174,8 +203,13 @@ impl Profile {
             ));
         }
         // Postcard checks every length against the bytes left before allocating for it.
-        let (wire, trailing) = postcard::take_from_bytes::<Wire>(payload)
-            .map_err(|e| corrupt(format!("payload does not decode: {e}")))?;
+        let decoded = if version == 1 {
+            postcard::take_from_bytes::<WireV1>(payload).map(|(w, rest)| (w.into(), rest))
+        } else {
+            postcard::take_from_bytes::<Wire>(payload)
+        };
+        let (wire, trailing) =
+            decoded.map_err(|e| corrupt(format!("payload does not decode: {e}")))?;
         if !trailing.is_empty() {
             return Err(corrupt(format!(
                 "{} unexpected bytes after the payload",
@@ -194,6 +228,7 @@ impl Profile {
             recent_events: self.recent.iter().map(json_event).collect(),
             items: self.items.values().map(json_item).collect(),
             recent_queries: self.queries.iter().map(String::as_str).collect(),
+            forgotten_items: self.forgotten.len(),
         };
         // Only string-keyed structs, strings and numbers: serde_json cannot fail on them.
         serde_json::to_string_pretty(&json).expect("a profile always converts to JSON")
@@ -247,6 +282,7 @@ fn from_wire(wire: Wire) -> std::result::Result<Profile, String> {
         ("recent events", wire.recent.len(), config.recent_events),
         ("items", wire.items.len(), config.max_items),
         ("queries", wire.queries.len(), config.recent_queries),
+        ("forgotten items", wire.forgotten.len(), config.max_items),
     ] {
         if len > cap as usize {
             return Err(format!("{len} {what}, more than the capacity {cap}"));
@@ -330,16 +366,21 @@ fn from_wire(wire: Wire) -> std::result::Result<Profile, String> {
     for query in &wire.queries {
         check_query(query)?;
     }
+    let mut distinct = std::collections::HashSet::new();
+    if !wire.forgotten.iter().all(|k| distinct.insert(k)) {
+        return Err("a forgotten item is listed twice".into());
+    }
     Ok(Profile {
         config,
         recent,
         items,
         queries: wire.queries.into(),
+        forgotten: wire.forgotten.into(),
     })
 }
 
 fn check_query(query: &str) -> std::result::Result<(), String> {
-    if query.is_empty() || query.trim() != query || query.len() > MAX_QUERY_BYTES {
+    if !is_stored_query(query) {
         return Err(format!("invalid query {query:?}"));
     }
     Ok(())
@@ -353,6 +394,8 @@ struct JsonProfile<'a> {
     recent_events: Vec<JsonEvent<'a>>,
     items: Vec<JsonItem<'a>>,
     recent_queries: Vec<&'a str>,
+    /// How many forgotten items are kept out (only their ids' hashes are stored).
+    forgotten_items: usize,
 }
 
 #[derive(Serialize)]

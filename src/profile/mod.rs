@@ -14,6 +14,14 @@
 //! Interests ([`Profile::interests`]) and the [`Summary`] are computed from these on demand, so
 //! [`Profile::forget`] removing an item from the ring and the table removes its every trace.
 //!
+//! # Forgetting sticks
+//!
+//! A forgotten item stays out: impressions, views and dwells on it are ignored (`record`
+//! returns `false`) until the shopper acts on it again with a click, an add to cart or a
+//! purchase, which is a new, deliberate signal. To know which items to keep out, the profile
+//! keeps a 64-bit hash of each forgotten id (not the id), at most
+//! [`ProfileConfig::max_items`] of them, oldest dropped first; [`Profile::clear`] drops them too.
+//!
 //! # Size
 //!
 //! Item text is bounded by [`crate::item`] ([`MAX_ID_BYTES`](crate::item::MAX_ID_BYTES),
@@ -22,9 +30,9 @@
 //! [`MAX_QUERY_BYTES`](crate::event::MAX_QUERY_BYTES), so the serialized profile
 //! ([`Profile::to_bytes`]) never exceeds [`ProfileConfig::max_bytes`]. With the default
 //! capacities (100 events, 200 items, 10 queries) that worst case, where every item has a
-//! 128-byte id, a 256-byte title, 64-byte category and brand and eight 64-byte tags and every
-//! event is a 256-byte search, is **250,746 bytes**; memory use is of the same order. A real
-//! profile is far smaller: with catalog-like items (12-byte ids, 45-byte titles, a category,
+//! 128-byte id, a 256-byte title, 64-byte category and brand and eight 64-byte tags, every
+//! event is a 256-byte search and 200 items were forgotten, is **252,748 bytes**; memory use
+//! is of the same order. A real profile is far smaller: with catalog-like items (12-byte ids, 45-byte titles, a category,
 //! a brand, two tags) a full profile (100 events, 200 items) is about 29 KB.
 
 mod format;
@@ -384,6 +392,15 @@ pub struct Profile {
     items: BTreeMap<String, Entry>,
     /// Distinct (ignoring case), in the order recorded, oldest first.
     queries: VecDeque<String>,
+    /// Hashes ([`forgotten_key`]) of the ids forgotten and not acted on since, oldest first,
+    /// distinct, at most `max_items`.
+    forgotten: VecDeque<u64>,
+}
+
+/// What the profile keeps of a forgotten id: a hash, so that the item stays out without the
+/// profile naming it.
+fn forgotten_key(id: &str) -> u64 {
+    xxhash_rust::xxh64::xxh64(id.as_bytes(), 0xf0_4607)
 }
 
 impl Default for Profile {
@@ -404,6 +421,7 @@ impl Profile {
             recent: VecDeque::new(),
             items: BTreeMap::new(),
             queries: VecDeque::new(),
+            forgotten: VecDeque::new(),
         }
     }
 
@@ -419,16 +437,20 @@ impl Profile {
         self.config = config.validated()?;
         self.trim_recent();
         self.trim_queries();
+        self.trim_forgotten();
         while self.items.len() > self.config.max_items as usize && self.evict_weakest() {}
         Ok(())
     }
 
-    /// Records what the shopper did. The event is checked with [`Event::validated`]; if it is
-    /// invalid, the error is returned and the profile is left exactly as it was.
-    pub fn record(&mut self, event: Event) -> Result<()> {
+    /// Records what the shopper did and returns whether it was kept. The event is checked with
+    /// [`Event::validated`]; if it is invalid, the error is returned and the profile is left
+    /// exactly as it was. A valid event is not kept (`Ok(false)`, nothing changes) when it is
+    /// an impression, view or dwell on a forgotten item (see the [module docs](self)), or an
+    /// impression when every remembered item is one of the recent events and none can make
+    /// room.
+    pub fn record(&mut self, event: Event) -> Result<bool> {
         match event.validated()? {
             Event::Search { query, ts_ms } => {
-                let query = query.trim().to_owned();
                 self.remember_query(&query);
                 self.push_recent(Recent::Search { query, ts_ms });
             }
@@ -438,20 +460,41 @@ impl Profile {
                 ts_ms,
                 dwell_ms,
             } => {
-                // Impressions only count in the item table: a page shows dozens at a time, and
-                // in the ring they would push out the engaged events the user encoder reads.
-                if kind != EventKind::Impression {
+                let key = forgotten_key(&item.id);
+                if let Some(at) = self.forgotten.iter().position(|&k| k == key) {
+                    if !kind.is_deliberate() {
+                        return Ok(false);
+                    }
+                    self.forgotten.remove(at);
+                }
+                let known = self.items.contains_key(&item.id);
+                if kind == EventKind::Impression {
+                    // Impressions only count in the item table: a page shows dozens at a time,
+                    // and in the ring they would push out the engaged events the user encoder
+                    // reads.
+                    if !known
+                        && self.items.len() >= self.config.max_items as usize
+                        && !self.evict_weakest()
+                    {
+                        return Ok(false);
+                    }
+                } else {
                     self.push_recent(Recent::Item {
                         kind,
                         id: item.id.clone(),
                         ts_ms,
                         dwell_ms,
                     });
+                    // The events just pushed out of the ring may have freed an item to evict;
+                    // the new event's own item is in the ring, so another one goes.
+                    if !known && self.items.len() >= self.config.max_items as usize {
+                        self.evict_weakest();
+                    }
                 }
                 self.remember_item(kind, item, ts_ms, dwell_ms);
             }
         }
-        Ok(())
+        Ok(true)
     }
 
     /// Inserts in time order (events may arrive late) and drops the oldest beyond capacity.
@@ -487,6 +530,14 @@ impl Profile {
         }
     }
 
+    fn trim_forgotten(&mut self) {
+        let cap = self.config.max_items as usize;
+        if self.forgotten.len() > cap {
+            self.forgotten.drain(..self.forgotten.len() - cap);
+        }
+    }
+
+    /// Adds `item` to the table (room was made by the caller) or updates its entry.
     fn remember_item(&mut self, kind: EventKind, item: Item, ts_ms: i64, dwell_ms: u32) {
         let weight = f64::from(self.config.weights.weight(kind, dwell_ms));
         let half_life_ms = self.config.half_life_ms();
@@ -505,9 +556,6 @@ impl Profile {
             entry.counts.add(kind);
             merge_details(&mut entry.item, item, newer);
             return;
-        }
-        if self.items.len() >= self.config.max_items as usize {
-            self.evict_weakest();
         }
         let mut counts = KindCounts::default();
         counts.add(kind);
@@ -563,19 +611,30 @@ impl Profile {
     }
 
     /// Removes every trace of the item: its recent events, its affinity and so its part in the
-    /// interests and the summary. Returns whether the profile held anything about it.
+    /// interests and the summary; and keeps it out until the shopper acts on it again (see the
+    /// [module docs](self)). Returns whether the profile held anything about it.
     pub fn forget(&mut self, item_id: &str) -> bool {
         let before = self.recent.len();
         self.recent.retain(|e| e.item_id() != Some(item_id));
         let removed_events = self.recent.len() != before;
+        let key = forgotten_key(item_id);
+        self.forgotten.retain(|&k| k != key);
+        self.forgotten.push_back(key);
+        self.trim_forgotten();
         self.items.remove(item_id).is_some() || removed_events
     }
 
-    /// Forgets everything; the configuration stays.
+    /// Forgets everything, the list of forgotten items included; the configuration stays.
     pub fn clear(&mut self) {
         self.recent.clear();
         self.items.clear();
         self.queries.clear();
+        self.forgotten.clear();
+    }
+
+    /// How many forgotten items are kept out (see the [module docs](self)).
+    pub fn forgotten_len(&self) -> usize {
+        self.forgotten.len()
     }
 
     /// Number of recent events stored (searches included).
@@ -585,7 +644,10 @@ impl Profile {
 
     /// Whether the profile holds nothing at all.
     pub fn is_empty(&self) -> bool {
-        self.recent.is_empty() && self.items.is_empty() && self.queries.is_empty()
+        self.recent.is_empty()
+            && self.items.is_empty()
+            && self.queries.is_empty()
+            && self.forgotten.is_empty()
     }
 
     /// The recent events on items, oldest first (newest last).

@@ -57,6 +57,14 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Write a model file of an earlier format version again in this one (version 2 added
+    /// the checksum), with the same weights bit for bit.
+    UpgradeModel {
+        /// The model file to read.
+        input: PathBuf,
+        /// Where to write it (may be the same file).
+        out: PathBuf,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -136,6 +144,7 @@ fn main() -> ExitCode {
         } => synthetic::generate(users, items, seed, &out).map_err(|e| e.to_string()),
         Command::Catalog { format, data, out } => catalog::write(format, &data, &out)
             .map(|n| println!("wrote {} ({n} items)", out.display())),
+        Command::UpgradeModel { input, out } => upgrade_model(&input, &out),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -144,6 +153,17 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn upgrade_model(input: &std::path::Path, out: &std::path::Path) -> Result<(), String> {
+    let bytes = std::fs::read(input).map_err(|e| format!("{}: {e}", input.display()))?;
+    let upgraded = ModelFile::upgrade(&bytes).map_err(|e| e.to_string())?;
+    std::fs::write(out, &upgraded).map_err(|e| format!("{}: {e}", out.display()))?;
+    println!(
+        "wrote {} (model format version {FORMAT_VERSION})",
+        out.display()
+    );
+    Ok(())
 }
 
 fn run_fit(args: &FitArgs) -> Result<(), String> {
