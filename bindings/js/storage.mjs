@@ -3,13 +3,14 @@
 // IndexedDB and Storage APIs, or Chromium's DevTools protocol), then the test checks what a
 // shopper would notice: the profile they built is still there after the fault, the page works,
 // and the page is told the warning's code. No check depends on timing: each waits for the
-// condition it needs. Run from the repository root after `make pkg`: `node bindings/js/storage.mjs`.
+// condition it needs. Run from the repository root after `make pkg`: `node bindings/js/storage.mjs`
+// ($TASTEBUD_PKG: another build of the package).
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { launch, serve } from "./browser.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const server = await serve(join(here, "../../pkg"));
+const server = await serve(process.env.TASTEBUD_PKG || join(here, "../../pkg"));
 const HARNESS = `${server.url}storage-test.html`;
 /** Long enough for a loaded machine; a condition that holds is seen at once. */
 const WAIT_MS = 60_000;
@@ -36,11 +37,11 @@ Object.assign(window, {
   did: (id) => shop.record({ type: "add_to_cart", item: item(id) }),
   ids: () => idsOf(shop),
   ranks: () => shop.rank(["a", "b", "c"].map(item), { k: 3 }).length === 3,
-  /** The ids in the profile as stored (IndexedDB, else localStorage), null if none is. */
+  /** The ids in the profile as stored where the personalizer keeps it, null if none is. */
   async storedIds() {
     let bytes;
     const names = (await indexedDB.databases()).map((d) => d.name);
-    if (names.includes("tastebud")) {
+    if (shop.storage.kind === "indexeddb" && names.includes("tastebud")) {
       const db = await request((real.open ?? IDBFactory.prototype.open).call(indexedDB, "tastebud"));
       try {
         if (db.objectStoreNames.contains("profiles")) {
@@ -52,7 +53,7 @@ Object.assign(window, {
         db.close();
       }
     }
-    if (!bytes) {
+    if (shop.storage.kind === "localstorage") {
       const text = localStorage.getItem("tastebud:" + NAME);
       if (text) bytes = Uint8Array.from(atob(JSON.parse(text).bytes), (c) => c.charCodeAt(0));
     }
@@ -173,12 +174,18 @@ async function shop(context, { fault, arg, options } = {}) {
 
 /** Waits until `predicate` (run in the page, may be async) holds; returns its value. */
 async function until(page, predicate, arg, what) {
-  const deadline = Date.now() + WAIT_MS;
-  for (;;) {
-    const value = await page.evaluate(predicate, arg);
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((done) => setTimeout(done, 50));
+  let timer;
+  const late = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), WAIT_MS);
+  });
+  try {
+    for (;;) {
+      const value = await Promise.race([page.evaluate(predicate, arg), late]);
+      if (value) return value;
+      await Promise.race([new Promise((done) => setTimeout(done, 50)), late]);
+    }
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -196,13 +203,21 @@ const ids = (page) => page.evaluate(() => window.ids());
 async function test(name, body) {
   const started = Date.now();
   const context = await shopperContext();
+  let timer;
   try {
-    await body(context);
+    // A test that hangs (a page that never answers) fails rather than stalls the run.
+    await Promise.race([
+      body(context),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`still running after ${(2 * WAIT_MS) / 1000} s`)), 2 * WAIT_MS);
+      }),
+    ]);
     console.log(`ok   ${name} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   } catch (e) {
     failed = true;
     console.log(`FAIL ${name}: ${e.stack ?? e}`);
   } finally {
+    clearTimeout(timer);
     await context.close();
   }
 }
@@ -304,6 +319,29 @@ await test("a tastebud database without its profiles store is repaired, keeping 
   check(!(await storage(later)).warning && !laterWarnings.length, "no warning once repaired");
 });
 
+await test("a tastebud database held open by another library, which blocks the repair, does not stop the page (storage_unavailable)", async (context) => {
+  const { page, warnings } = await tab(context);
+  // Their connection stays open and ignores the request to close for an upgrade.
+  await page.evaluate(
+    () =>
+      new Promise((done, fail) => {
+        const request = indexedDB.open("tastebud", 1);
+        request.onupgradeneeded = () => request.result.createObjectStore("theirs");
+        request.onsuccess = () => {
+          window.theirs = request.result;
+          done();
+        };
+        request.onerror = () => fail(request.error);
+      }),
+  );
+  await page.evaluate(() => window.start());
+  const { kind, warning } = await storage(page);
+  check(kind === "localstorage" && warning?.code === "storage_unavailable", `localStorage with a warning, got ${kind}, ${warning?.code}`);
+  check(warned(warnings, "storage_unavailable"), "a console warning with the code");
+  await page.evaluate(() => window.did("kept"));
+  await until(page, () => window.storedIds().then((s) => s?.includes("kept")), null, "the profile saved in localStorage");
+});
+
 await test("a read error at start-up is tried again, and the stored profile is restored", async (context) => {
   await builtProfile(context, ["kept"]);
   const { page, warnings } = await shop(context, { fault: failingReads, arg: 2 });
@@ -318,13 +356,15 @@ await test("a read error that outlasts the retries writes nothing over the store
   const atStart = await page.evaluate(async () => {
     await window.start();
     const { warning } = window.shop.storage;
+    const ids = window.ids();
     window.did("meanwhile"); // before any later read could have run
-    return { code: warning?.code, ids: window.ids() };
+    return { code: warning?.code, ids };
   });
   check(atStart.code === "storage_read_failed", `the failed read is reported, got ${atStart.code}`);
   check(warned(warnings, "storage_read_failed"), "a console warning with the code");
   check(same(atStart.ids, []), "a working, fresh profile meanwhile");
-  check(same(await page.evaluate(() => window.storedIds()), ["kept"]), "the stored profile untouched while unread");
+  // Whether or not it has been read by now, the stored profile was never saved over.
+  check((await page.evaluate(() => window.storedIds())).includes("kept"), "the stored profile kept");
   await page.waitForFunction(() => !window.shop.storage.warning && window.ids().includes("kept"), null, { timeout: WAIT_MS });
   check(same(await ids(page), ["kept", "meanwhile"]), `the stored profile and what was done meanwhile, got ${await ids(page)}`);
   check(await page.evaluate(() => window.causes.includes("restore") && window.causes.includes("storage")), 'onChange told "restore" and "storage"');
@@ -345,6 +385,28 @@ await test("a clear while the stored profile is unread clears the stored one too
   await page.waitForFunction(() => !window.shop.storage.warning && window.causes.includes("restore"), null, { timeout: WAIT_MS });
   check(same(await ids(page), ["after"]), `only what followed the clear, got ${await ids(page)}`);
   await until(page, () => window.storedIds().then((s) => JSON.stringify(s) === '["after"]'), null, "the cleared profile saved");
+});
+
+await test("a read held up by another tab's write that never ends does not stop the page, and the stored profile comes back once that tab is gone (storage_read_failed)", async (context) => {
+  await builtProfile(context, ["kept"]);
+  const { page: stuck } = await shop(context, { fault: writeThatNeverEnds });
+  await stuck.evaluate(() => window.did("never saved"));
+  await stuck.waitForFunction(() => window.writing === true, null, { timeout: WAIT_MS });
+  const { page } = await tab(context);
+  const atStart = await page.evaluate(async () => {
+    await window.start();
+    const { warning } = window.shop.storage;
+    const ids = window.ids();
+    window.did("meanwhile");
+    return { code: warning?.code, ids };
+  });
+  check(atStart.code === "storage_read_failed" && same(atStart.ids, []), `a fresh profile and a warning, got ${atStart.code}, ${atStart.ids}`);
+  check(await page.evaluate(() => window.ranks()), "the page ranks");
+  const crashed = stuck.waitForEvent("crash", { timeout: WAIT_MS });
+  (await context.newCDPSession(stuck)).send("Page.crash").catch(() => {});
+  await crashed;
+  await page.waitForFunction(() => !window.shop.storage.warning && window.ids().includes("kept"), null, { timeout: WAIT_MS });
+  check(same(await ids(page), ["kept", "meanwhile"]), `the stored profile and what was done meanwhile, got ${await ids(page)}`);
 });
 
 await test("a tab killed in the middle of a save leaves the previous profile, never a broken one", async (context) => {

@@ -30,9 +30,13 @@ const SAVE_DELAY_MS = 100;
 const RETRY_MS = [20, 100, 400];
 /** The stored profile, while unread, is read again on a timer backing off between these. */
 const REREAD_MS = [1_000, 60_000];
-/** Opening the database is given up after this long (blocked by another connection that does
- * not close, or hung: some browsers' private modes never answer). */
-const OPEN_TIMEOUT_MS = 5_000;
+/** Opening the database or reading the profile is given up after this long, and not tried
+ * again at once: something that hangs (some browsers' private modes never answer; another
+ * tab's write that never ends holds a read back) must not keep the page from starting. */
+const GIVE_UP_MS = 5_000;
+/** Upgrading the database to repair it is given up this long after it is blocked by a
+ * connection that does not close (another library's, or an older version's in another tab). */
+const BLOCKED_MS = 1_000;
 /** At most this many events recorded while the stored profile is unread are kept to be applied
  * to it (the oldest go first; forgets and a clear are always kept). */
 const MAX_HELD_EVENTS = 1_000;
@@ -76,7 +80,7 @@ async function restored(Personalizer, store, name, expireAfterDays, createOption
   let read = true;
   let stored;
   try {
-    stored = await retried(() => store.read(), RETRY_MS);
+    stored = await retried(() => within(store.read(), GIVE_UP_MS, "reading the profile"), RETRY_MS);
   } catch (e) {
     read = false;
     warnings.push([READ_FAILED, `could not read the stored profile (${describe(e)}); nothing is saved until it is read`]);
@@ -300,8 +304,7 @@ class Keeper {
 
   /** Tries to read the stored profile again (one try at a time); once read, merges. */
   reread() {
-    this.rereading ??= this.store
-      .read()
+    this.rereading ??= within(this.store.read(), GIVE_UP_MS, "reading the profile")
       .then(
         (record) => this.held && this.merge(record),
         () => this.held && this.rereadLater(),
@@ -392,16 +395,30 @@ function heldEvent({ type, item, query, ms, ts }) {
 
 const defined = (object) => Object.fromEntries(Object.entries(object).filter(([, v]) => v !== undefined));
 
-/** `act()`, tried again after each of `delays` (ms) while it rejects. */
+/** `act()`, tried again after each of `delays` (ms) while it rejects, unless it gave up. */
 async function retried(act, delays) {
   for (let i = 0; ; i++) {
     try {
       return await act();
     } catch (e) {
-      if (i === delays.length) throw e;
+      if (i === delays.length || e instanceof GaveUp) throw e;
       await new Promise((done) => setTimeout(done, delays[i]));
     }
   }
+}
+
+/** Waiting for something that did not come, not worth trying again at once. */
+class GaveUp extends Error {
+  name = "GaveUp";
+}
+
+/** `promise`, or a `GaveUp` rejection after `ms`. */
+function within(promise, ms, what) {
+  let timer;
+  const late = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new GaveUp(`${what} took more than ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
 const describe = (e) => (e instanceof Error || e instanceof DOMException ? `${e.name}: ${e.message}` : String(e));
@@ -479,7 +496,9 @@ function opened(request) {
       clearTimeout(timer);
       act(value);
     };
-    const timer = setTimeout(() => settle(reject, new Error("opening the database timed out (blocked by another tab?)")), OPEN_TIMEOUT_MS);
+    const giveUp = (why) => settle(reject, new GaveUp(why));
+    const timer = setTimeout(() => giveUp(`opening the database took more than ${GIVE_UP_MS} ms`), GIVE_UP_MS);
+    request.onblocked = () => setTimeout(() => giveUp("another connection to the database does not close"), BLOCKED_MS);
     request.onupgradeneeded = () => {
       const db = request.result;
       if (!db.objectStoreNames.contains(PROFILES)) db.createObjectStore(PROFILES);
