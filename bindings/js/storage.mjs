@@ -258,6 +258,10 @@ await test("a refused IndexedDB: the profile is kept in localStorage and survive
   await page.close();
   const { page: later } = await shop(context, { fault: refusedIndexedDbOpen });
   check(same(await ids(later), ["kept"]), "the profile is there after a reload");
+  // Asked for IndexedDB only, the page keeps the profile in memory.
+  const { page: only } = await shop(context, { fault: refusedIndexedDbOpen, options: { storage: "indexeddb" } });
+  const asked = await storage(only);
+  check(asked.kind === "memory" && asked.warning?.code === "storage_unavailable", `memory with a warning, got ${asked.kind}, ${asked.warning?.code}`);
 });
 
 for (const [how, fault] of [
@@ -407,6 +411,20 @@ await test("a read held up by another tab's write that never ends does not stop 
   await crashed;
   await page.waitForFunction(() => !window.shop.storage.warning && window.ids().includes("kept"), null, { timeout: WAIT_MS });
   check(same(await ids(page), ["kept", "meanwhile"]), `the stored profile and what was done meanwhile, got ${await ids(page)}`);
+});
+
+await test("a profile not saved for expireAfterDays is dropped, without a warning", async (context) => {
+  await builtProfile(context, ["old"]);
+  const later = (days) => {
+    const now = Date.now;
+    Date.now = () => now() + days * 86_400_000;
+  };
+  const { page, warnings } = await shop(context, { fault: later, arg: 31, options: { expireAfterDays: 30 } });
+  check(same(await ids(page), []), `a fresh profile, got ${await ids(page)}`);
+  check(!(await storage(page)).warning && !warnings.length, "nothing to warn about");
+  await page.close();
+  const { page: sooner } = await shop(context, { fault: later, arg: 29, options: { expireAfterDays: 30 } });
+  check(same(await ids(sooner), []), "the expired profile was removed");
 });
 
 await test("a tab killed in the middle of a save leaves the previous profile, never a broken one", async (context) => {

@@ -83,7 +83,8 @@ async function restored(Personalizer, store, name, expireAfterDays, createOption
     stored = await retried(() => within(store.read(), GIVE_UP_MS, "reading the profile"), RETRY_MS);
   } catch (e) {
     read = false;
-    warnings.push([READ_FAILED, `could not read the stored profile (${describe(e)}); nothing is saved until it is read`]);
+    const why = `could not read the stored profile (${describe(e)}); nothing is saved until it is read`;
+    warnings.push([READ_FAILED, why]);
   }
   let personalizer;
   if (stored && expired(stored)) {
@@ -216,7 +217,8 @@ class Keeper {
     } catch (e) {
       this.dirty = true;
       if (this.status.warning?.code !== WRITE_FAILED) {
-        this.warn(WRITE_FAILED, `could not save the profile (${describe(e)}); the stored one is kept, and saving is tried again after the next change`);
+        const why = `could not save the profile (${describe(e)}); the stored one is kept, tried again after the next change`;
+        this.warn(WRITE_FAILED, why);
       }
       return;
     }
@@ -347,7 +349,7 @@ class Keeper {
         }
         setPaused(personalizer, pausedHere ? paused : record.paused);
       });
-      if (corrupt) this.warn(CORRUPT, `the stored profile does not read back (${corrupt.message}); keeping this page's`);
+      if (corrupt) this.warn(CORRUPT, `the stored profile does not read back (${corrupt.message}); this page's profile is kept`);
       else notify(personalizer, "restore");
     }
     this.schedule();
@@ -553,7 +555,8 @@ class IndexedDbStore {
       }
       const request = act(transaction.objectStore(PROFILES));
       transaction.oncomplete = () => resolve(request.result);
-      transaction.onerror = transaction.onabort = () => reject(transaction.error ?? new Error("the transaction was aborted"));
+      transaction.onerror = transaction.onabort = () =>
+        reject(transaction.error ?? new Error("the transaction was aborted"));
     });
   }
 
