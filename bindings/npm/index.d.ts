@@ -35,8 +35,43 @@ export type WasmSource = URL | string | Response | BufferSource | WebAssembly.Mo
  */
 export function init(source?: WasmSource | Promise<WasmSource>): Promise<void>;
 
-/** What changed, as `onChange` listeners are told. */
-export type ChangeCause = "record" | "forget" | "clear" | "restore" | "pause" | "resume";
+/** What changed, as `onChange` listeners are told ("storage": `storage` of a personalizer
+ * made by `open` changed, a warning given or over). */
+export type ChangeCause = "record" | "forget" | "clear" | "restore" | "pause" | "resume" | "storage";
+
+/** Where `open` keeps the profile: IndexedDB, localStorage, or only the page's memory (no
+ * browser storage could be used; nothing survives the page). */
+export type StorageKind = "indexeddb" | "localstorage" | "memory";
+
+/**
+ * A storage problem `open` worked around (the page goes on working):
+ * - `storage_unavailable`: IndexedDB (and localStorage) missing, refused or throwing; `kind`
+ *   says where the profile is kept instead. Lasts for the page.
+ * - `storage_read_failed`: the stored profile could not be read, even tried again; nothing is
+ *   saved over it, and it is read again later, then restored with what the shopper did since.
+ * - `storage_write_failed`: a save failed (quota exceeded, say); the stored profile is the one
+ *   before, and saving is tried again after the next change.
+ * - `storage_repaired`: the database lacked its object store and was given one.
+ * - `corrupt_profile`: what was stored is not a profile; it is replaced by a fresh one.
+ */
+export type StorageWarningCode =
+  | "storage_unavailable"
+  | "storage_read_failed"
+  | "storage_write_failed"
+  | "storage_repaired"
+  | "corrupt_profile";
+
+export interface StorageWarning {
+  readonly code: StorageWarningCode;
+  readonly message: string;
+}
+
+/** Where the profile is kept, and the storage problem of the moment, if any (all but
+ * `storage_unavailable` are over, and gone from here, once a save succeeds). */
+export interface StorageStatus {
+  readonly kind: StorageKind;
+  readonly warning?: StorageWarning;
+}
 
 /** Options of `observe`. */
 export interface ObserveOptions {
@@ -78,6 +113,9 @@ export interface OpenOptions extends Omit<CreateOptions, "profile"> {
 
 declare module "./tastebud.js" {
   interface Personalizer {
+    /** Where a personalizer made by `open` keeps its profile and any storage warning
+     * (`undefined` for one made by `create` or `import`). */
+    readonly storage?: StorageStatus;
     /** Calls `listener` after every change of the profile or of pausing (with the item's id
      * for `forget`); returns the function that stops it. */
     onChange(listener: (cause: ChangeCause, itemId?: string) => void): () => void;
@@ -92,8 +130,11 @@ declare module "./tastebud.js" {
   }
   namespace Personalizer {
     /** A personalizer whose profile is stored in the browser (IndexedDB, else localStorage),
-     * saved after each change and kept the same in every tab of the origin. A stored profile
-     * that does not read back is replaced by a fresh one, with a console warning. */
+     * saved after each change and kept the same in every tab of the origin. Storage problems
+     * never reject it: they are coded warnings in `storage.warning` (and on the console), with
+     * the profile kept in memory when nothing can be stored, and nothing ever saved over a
+     * stored profile that could not be read. Bad options reject (`invalid_options`), and so
+     * does a runtime with no browser storage at all (`unsupported`). */
     function open(options?: OpenOptions): Promise<Personalizer>;
   }
 }
