@@ -17,7 +17,7 @@ export const fail = (msg) => {
   throw new Failure(msg);
 };
 
-/** The test of the example `name`: `step` logs, `finish` reports and tidies up. Exits at once if
+/** The test of the example `name`: `step` logs, `finish` tidies up and reports. Exits at once if
  * pkg/ is not built or the browser helper cannot load. */
 export async function begin(name) {
   const started = Date.now();
@@ -58,13 +58,19 @@ export async function begin(name) {
       return browser;
     },
     async finish(error) {
+      for (const f of cleanups) {
+        try {
+          await f();
+        } catch (e) {
+          error ??= e;
+        }
+      }
       if (error) {
         console.error(`${name} example test FAILED: ${error instanceof Failure ? error.message : (error?.stack ?? error)}`);
         process.exitCode = 1;
       } else {
         step(`passed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       }
-      for (const f of cleanups) await f();
     },
   };
 }

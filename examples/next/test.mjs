@@ -2,16 +2,16 @@
 // examples/next and the built package (pkg/) into a temporary directory, installs from the
 // committed lockfile (`npm ci`; tastebud is `file:../../pkg`, installed as a packed copy), then,
 // for each of Next's bundlers — Turbopack (`next build`, the default) and webpack
-// (`next build --webpack`):
+// (`next build --webpack`) — and for the dev server (`next dev`, Turbopack; no build):
 //   - builds the app: the .wasm is emitted for the browser;
-//   - starts it (`next start` on 127.0.0.1) and reads the HTML as sent: the server component
-//     ranked the products with tastebud (for a search in the address too);
+//   - starts it (`next start` or `next dev` on 127.0.0.1) and reads the HTML as sent: the server
+//     component ranked the products with tastebud (for a search in the address too);
 //   - opens it in headless Chromium: the client component opens the shopper's profile, ranks the
 //     list in the browser as the server did for a new shopper, re-ranks it with reasons after
 //     clicks and goes back to the first list after "Forget"; no console error, no uncaught
 //     error, no request leaving 127.0.0.1, the .wasm fetched once.
 // Run from the repository root after `make pkg`: `node examples/next/test.mjs`.
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readdirSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { begin, fail, openPage, root } from "../harness.mjs";
@@ -20,32 +20,43 @@ const here = dirname(fileURLToPath(import.meta.url));
 const env = { NEXT_TELEMETRY_DISABLED: "1" };
 const t = await begin("next");
 try {
+  const installing = Date.now();
   const { app, run, version } = t.install(here, [".next"], { env });
-  t.step(`npm ci: next ${version("next")}, react ${version("react")}, tastebud ${version("tastebud")} installed as a packed copy of pkg/`);
+  t.step(
+    `npm ci in ${((Date.now() - installing) / 1000).toFixed(0)} s: next ${version("next")}, react ${version("react")}, ` +
+      `tastebud ${version("tastebud")} installed as a packed copy of pkg/`,
+  );
   const browser = await t.browser();
-  for (const [bundler, build] of [
-    ["turbopack", ["build"]],
-    ["webpack", ["build", "--webpack"]],
+  const next = "node_modules/next/dist/bin/next";
+  for (const [mode, build, serve] of [
+    ["turbopack", ["build"], ["start"]],
+    ["webpack", ["build", "--webpack"], ["start"]],
+    ["dev", undefined, ["dev"]],
   ]) {
-    run(process.execPath, ["node_modules/next/dist/bin/next", ...build], `next ${build.join(" ")}`);
-    const media = join(app, ".next/static/media");
-    const wasm = readdirSync(media).filter((f) => f.endsWith(".wasm"));
-    if (wasm.length !== 1) fail(`${bundler}: expected one .wasm in .next/static/media, found: ${readdirSync(media).join(", ")}`);
-    if (statSync(join(media, wasm[0])).size !== statSync(join(root, "pkg/tastebud_bg.wasm")).size) {
-      fail(`${bundler}: .next/static/media/${wasm[0]} differs from pkg/tastebud_bg.wasm`);
+    let began = Date.now();
+    const took = () => `${((Date.now() - began) / 1000).toFixed(0)} s`;
+    if (build) {
+      run(process.execPath, [next, ...build], `next ${build.join(" ")}`);
+      const media = join(app, ".next/static/media");
+      const wasm = readdirSync(media).filter((f) => f.endsWith(".wasm"));
+      if (wasm.length !== 1) fail(`${mode}: expected one .wasm in .next/static/media, found: ${readdirSync(media).join(", ")}`);
+      if (statSync(join(media, wasm[0])).size !== statSync(join(root, "pkg/tastebud_bg.wasm")).size) {
+        fail(`${mode}: .next/static/media/${wasm[0]} differs from pkg/tastebud_bg.wasm`);
+      }
+      t.step(`${mode}: next ${build.join(" ")} in ${took()} (.wasm emitted as .next/static/media/${wasm[0]})`);
+      began = Date.now();
     }
-    t.step(`${bundler}: next ${build.join(" ")} (.wasm emitted as .next/static/media/${wasm[0]})`);
-
-    const server = await t.startServer(app, (port) => ["node_modules/next/dist/bin/next", "start", "-H", "127.0.0.1", "-p", String(port)], {
+    const server = await t.startServer(app, (port) => [next, ...serve, "-H", "127.0.0.1", "-p", String(port)], {
       env,
-      what: "next start",
+      wait: 180_000, // `next dev` compiles the page for the first request
+      what: `next ${serve[0]}`,
     });
     const { cold, summary } = await checkServer(server.url);
-    t.step(`${bundler}: server-rendered ${summary}`);
-    t.step(`${bundler}: in Chromium ${await checkPage(browser, server.url, cold)}`);
+    t.step(`${mode}: next ${serve[0]}, server-rendered ${summary}`);
+    t.step(`${mode}: in Chromium ${await checkPage(browser, server.url, cold)} (${took()})`);
     await server.stop();
     const log = server.output();
-    if (/error/i.test(log)) fail(`${bundler}: next start logged an error:\n${log}`);
+    if (/error/i.test(log)) fail(`${mode}: next ${serve[0]} logged an error:\n${log}`);
   }
   await t.finish();
 } catch (e) {
