@@ -15,13 +15,16 @@ demo: pkg catalog
 	node www/serve.mjs
 
 ## Everything CI checks: formatting, lints (native and wasm32), the native tests, the bindings'
-## suite in Node and headless Chromium, the packed npm package used as a consumer would, and
-## the Vite example built and run, and the storefront end to end in headless Chromium.
+## suite in Node and headless Chromium, the packed npm package used as a consumer would, its
+## JavaScript boundary against hostile values and a seeded fuzzer of API call sequences, the
+## Vite example built and run, and the storefront end to end in headless Chromium.
 test: setup lint ml-100k
 	$(CARGO) test --workspace --exclude tastebud-wasm --release
 	$(CARGO) test -p tastebud-wasm $(WASM)
 	scripts/pkg.sh
 	node bindings/js/consumer.mjs
+	node bindings/js/boundary.mjs
+	node bindings/js/fuzz.mjs
 	node examples/vite/test.mjs
 	$(MAKE) -s catalog
 	node www/test.mjs

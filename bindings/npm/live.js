@@ -4,7 +4,7 @@
 // list's children marked `data-tastebud-item` (see `observe`), and only those after the last
 // one ever shown are re-ordered. The re-ordering runs in the idle time after the frame that
 // answers the tap (within 100 ms): it is off screen, and that frame's budget is the page's.
-import { tastebudError } from "./extend.js";
+import { tastebudError } from "./shared.js";
 import { itemOf } from "./observe.js";
 
 export function live(personalizer, list, rankOptions = {}) {

@@ -9,7 +9,7 @@
 //   <section data-tastebud-detail data-tastebud-item="…">   the product's own page or dialog:
 //                                                   view when shown, dwell (ms) when it goes.
 //   <form data-tastebud-search><input data-tastebud-query></form>   search, on submit.
-import { tastebudError } from "./extend.js";
+import { tastebudError } from "./shared.js";
 
 const ITEM = "[data-tastebud-item]";
 const DETAIL = "[data-tastebud-detail]";

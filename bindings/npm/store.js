@@ -7,7 +7,7 @@
 // console. Each save is announced on a `BroadcastChannel` and the other tabs take the profile:
 // the last tab to save wins, except that forgetting and clearing are done in every tab, so
 // another tab's older copy never brings back what the shopper removed.
-import { stateOf, tastebudError } from "./extend.js";
+import { stateOf, tastebudError } from "./shared.js";
 
 const DAY_MS = 86_400_000;
 /** A save follows the last change by this much, so a burst of events is written once. */

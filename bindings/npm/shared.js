@@ -1,0 +1,47 @@
+// What the package's JavaScript modules share: the coded errors they throw and each
+// personalizer's JavaScript state. A module of its own, so that extend.js and the page
+// features (observe.js, live.js, store.js) import it rather than each other.
+
+/** Per-instance state of the JavaScript layer, by personalizer. */
+const states = new WeakMap();
+
+/** The JavaScript state of `personalizer`. */
+export function stateOf(personalizer) {
+  let state = states.get(personalizer);
+  if (!state) {
+    state = { listeners: new Set(), lists: [] };
+    states.set(personalizer, state);
+  }
+  return state;
+}
+
+/** Forgets the JavaScript state of `personalizer` (on `free`). */
+export function dropState(personalizer) {
+  states.delete(personalizer);
+}
+
+/** The errors this JavaScript made, told apart from whatever a page's values throw. */
+const ours = new WeakSet();
+
+/** A `TastebudError`, as the WebAssembly side throws them; `code` is one of `ErrorCode`. */
+export function tastebudError(code, message) {
+  const error = new Error(message);
+  error.name = "TastebudError";
+  error.code = code;
+  ours.add(error);
+  return error;
+}
+
+/** `e` if this JavaScript threw it, else a `TastebudError` of `code` saying `what` failed. */
+export function coded(e, code, what) {
+  return ours.has(e) ? e : tastebudError(code, `${what}: ${describe(e)}`);
+}
+
+/** What a thrown value says, whatever it is (reading it may throw too). */
+export function describe(e) {
+  try {
+    return e instanceof Error ? e.message : String(e);
+  } catch {
+    return "an exception that cannot be read";
+  }
+}
