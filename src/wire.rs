@@ -170,10 +170,11 @@ pub fn packed_items(text: &str, prices: &[f64], tag_counts: &[u32]) -> Option<Ve
     (next() == Some("") && next().is_none()).then_some(items)
 }
 
-/// Reads ranking options. `k`, when present, must be a positive integer: `null` is refused, as
-/// `JSON.stringify` writes `k: Infinity` or `NaN` so, and it would otherwise mean "no limit".
+/// Reads ranking options, an object. `k`, when present, must be a positive integer: `null` is
+/// refused, as `JSON.stringify` writes `k: Infinity` or `NaN` so, and it would otherwise mean
+/// "no limit".
 pub fn rank_options_from_json(json: &[u8]) -> Result<RankOptions> {
-    let value: serde_json::Value = parse(json, "ranking options", Error::InvalidOptions)?;
+    let value = object(json, "ranking options")?;
     if value
         .get("k")
         .is_some_and(|k| !k.is_u64() || k.as_u64() == Some(0))
@@ -187,9 +188,19 @@ pub fn rank_options_from_json(json: &[u8]) -> Result<RankOptions> {
         .map_err(|e| Error::InvalidOptions(format!("expected ranking options: {e}")))
 }
 
-/// Reads a profile configuration.
+/// Reads a profile configuration, an object.
 pub fn profile_config_from_json(json: &[u8]) -> Result<ProfileConfig> {
-    parse(json, "a profile configuration", Error::InvalidOptions)
+    ProfileConfig::deserialize(object(json, "a profile configuration")?)
+        .map_err(|e| Error::InvalidOptions(format!("expected a profile configuration: {e}")))
+}
+
+/// Options as a JSON object: serde would also read a struct from an array (`[3]` as `k: 3`).
+fn object(json: &[u8], what: &str) -> Result<serde_json::Value> {
+    let value: serde_json::Value = parse(json, what, Error::InvalidOptions)?;
+    if !value.is_object() {
+        return Err(Error::InvalidOptions(format!("{what} must be an object")));
+    }
+    Ok(value)
 }
 
 /// Checks an item id as `explain` and `forget` take it.

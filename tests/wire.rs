@@ -56,6 +56,23 @@ fn k_infinity_or_nan_is_refused_not_unlimited() {
     );
 }
 
+/// serde reads a struct from an array too: `[3]` would be `k: 3`.
+#[test]
+fn options_are_objects_not_arrays() {
+    assert_eq!(
+        code(wire::rank_options_from_json(b"[3]")),
+        "invalid_options"
+    );
+    assert_eq!(
+        code(wire::profile_config_from_json(b"[]")),
+        "invalid_options"
+    );
+    assert_eq!(
+        code(wire::rank_options_from_json(b"null")),
+        "invalid_options"
+    );
+}
+
 #[test]
 fn a_null_number_in_a_profile_config_is_refused() {
     let c = wire::profile_config_from_json(br#"{"halfLifeDays":null}"#);

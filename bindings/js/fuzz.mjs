@@ -21,7 +21,7 @@ import { installPacked } from "./packed.mjs";
 const { values: args } = parseArgs({
   options: {
     seed: { type: "string", default: "1" },
-    sequences: { type: "string", default: "800" },
+    sequences: { type: "string", default: "3000" },
     steps: { type: "string", default: "24" },
     only: { type: "string" },
   },

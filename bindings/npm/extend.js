@@ -298,6 +298,9 @@ export function extend(Personalizer) {
   );
   const paused = Object.getOwnPropertyDescriptor(proto, "paused").get;
   const { start } = Personalizer;
+  // Only the wrappers below call these two, which take what the wrappers prepare.
+  delete proto.rankPacked;
+  delete Personalizer.start;
 
   /** Each method checks that its instance is alive first. */
   const methods = {

@@ -45,3 +45,13 @@ export function describe(e) {
     return "an exception that cannot be read";
   }
 }
+
+/** Whether `value` is an instance of one of the global classes `names` (false where they do not
+ * exist, outside a page, or where asking throws, as it does of a revoked Proxy). */
+export function isA(value, names) {
+  try {
+    return names.some((name) => typeof globalThis[name] === "function" && value instanceof globalThis[name]);
+  } catch {
+    return false;
+  }
+}

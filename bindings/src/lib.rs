@@ -92,7 +92,7 @@ impl Personalizer {
     pub fn rank(
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "Item[]")] candidates: JsString,
-        #[wasm_bindgen(unchecked_param_type = "RankOptions")] options: Option<String>,
+        #[wasm_bindgen(unchecked_optional_param_type = "RankOptions")] options: Option<String>,
     ) -> Result<JsValue> {
         let json = input::utf8(&candidates, "candidates", Error::item)?;
         self.rank_items(wire::items_from_json(&json)?, options)
@@ -136,7 +136,7 @@ impl Personalizer {
     pub fn rank_catalog(
         &mut self,
         catalog: &Catalog,
-        #[wasm_bindgen(unchecked_param_type = "RankOptions")] options: Option<String>,
+        #[wasm_bindgen(unchecked_optional_param_type = "RankOptions")] options: Option<String>,
     ) -> Result<JsValue> {
         let options = rank_options(options)?;
         input::to_js(&self.inner.rank_catalog(&catalog.inner, &options, now())?)
