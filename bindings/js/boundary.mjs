@@ -204,6 +204,8 @@ const tests = {
       [() => Personalizer.import(saved, revoked()), "invalid_options"],
       [() => Personalizer.import(saved, { profile: saved }), "invalid_options"],
       [() => Personalizer.import(saved, { model: new Proxy(new Uint8Array(4), {}) }), "bad_model"],
+      [() => Personalizer.open(revoked()), "invalid_options"],
+      [() => Personalizer.open(throwing(["name"])), "invalid_options"],
     ];
     for (const [f, code] of bad) await rejectsCoded(f, code, String(f));
   },

@@ -459,7 +459,17 @@ export function extend(Personalizer) {
     }
     return made(options, ["model", "config"], [bytes]);
   };
-  Personalizer.open = (options) => open(Personalizer, options);
+  /** `open`, given a plain copy of its options: reading them (a getter, a revoked Proxy) may
+   * throw, which rejects with a coded error. */
+  Personalizer.open = async (options) => {
+    let given;
+    try {
+      given = options == null ? options : { ...options };
+    } catch (e) {
+      throw coded(e, "invalid_options", "options cannot be read");
+    }
+    return open(Personalizer, given);
+  };
 }
 
 /** Whether `instance` is a live instance of the package. */
