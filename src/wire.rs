@@ -214,7 +214,7 @@ pub fn item_id(id: &str) -> Result<&str> {
 }
 
 /// Refuses more than [`MAX_CANDIDATES`] candidates.
-pub fn within_candidates(count: usize) -> Result<()> {
+fn within_candidates(count: usize) -> Result<()> {
     if count > MAX_CANDIDATES {
         return Err(Error::InvalidItem(format!(
             "{count} candidates in one call; the limit is {MAX_CANDIDATES}"

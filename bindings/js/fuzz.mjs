@@ -333,6 +333,7 @@ try {
   for (const n of sequences) {
     const steps = stepsOf(n);
     const failure = await run(steps, stats, n);
+    if ((n + 1) % 5000 === 0) process.stderr.write(`  ${n + 1} sequences, ${stats.calls} calls, ${stats.failures} failing\n`);
     if (!failure) continue;
     stats.failures++;
     const { kept, failure: shrunk } = await shrink(steps, failure);
