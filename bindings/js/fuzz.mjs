@@ -333,7 +333,7 @@ try {
   for (const n of sequences) {
     const steps = stepsOf(n);
     const failure = await run(steps, stats, n);
-    if ((n + 1) % 5000 === 0) process.stderr.write(`  ${n + 1} sequences, ${stats.calls} calls, ${stats.failures} failing\n`);
+    if ((n + 1) % 5000 === 0) process.stderr.write(`  ${n + 1} sequences: ${summary()}\n`);
     if (!failure) continue;
     stats.failures++;
     const { kept, failure: shrunk } = await shrink(steps, failure);
@@ -364,10 +364,12 @@ function show(value) {
   }
 }
 
-const seconds = ((performance.now() - started) / 1000).toFixed(1);
-const errors = Object.entries(stats.errors).sort((a, b) => b[1] - a[1]).map(([c, n]) => `${c} ${n}`).join(", ");
-console.log(
-  `fuzz: seed ${SEED}, ${sequences.length} sequences of ${STEPS} steps, ${stats.calls} calls in ${seconds} s: ` +
-    `${stats.accepted} accepted; errors: ${errors || "none"}; ${stats.failures} failing sequences`,
-);
+/** The figures so far. */
+function summary() {
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  const errors = Object.entries(stats.errors).sort((a, b) => b[1] - a[1]).map(([c, n]) => `${c} ${n}`).join(", ");
+  return `${stats.calls} calls in ${seconds} s: ${stats.accepted} accepted; errors: ${errors || "none"}; ${stats.failures} failing sequences`;
+}
+
+console.log(`fuzz: seed ${SEED}, ${sequences.length} sequences of ${STEPS} steps, ${summary()}`);
 if (stats.failures || stats.errors.UNCODED) process.exit(1);
