@@ -8,8 +8,9 @@ import { coded, isA, tastebudError } from "./shared.js";
 import { itemOf } from "./observe.js";
 
 export function live(personalizer, list, rankOptions = {}) {
+  if (typeof Element === "undefined") throw tastebudError("unsupported", "live needs a page's DOM");
   if (!isA(list, ["Element"])) {
-    throw tastebudError("invalid_options", "live needs a DOM element (it only runs in a page)");
+    throw tastebudError("invalid_options", "live needs a DOM element");
   }
   // Every child is placed, so no `k`.
   let options;

@@ -51,8 +51,9 @@ function options(given) {
 }
 
 export function observe(personalizer, root, given) {
+  if (typeof Element === "undefined") throw tastebudError("unsupported", "observe needs a page's DOM");
   if (!isA(root, ["Element", "Document"])) {
-    throw tastebudError("invalid_options", "observe needs a DOM element (it only runs in a page)");
+    throw tastebudError("invalid_options", "observe needs a DOM element");
   }
   const { impressionMs, impressionRatio, debounceMs } = options(given);
   let paused = false;
