@@ -15,14 +15,17 @@ demo: pkg catalog
 	node www/serve.mjs
 
 ## Everything CI checks: formatting, lints (native and wasm32), the native tests, the bindings'
-## suite in Node and headless Chromium, the packed npm package used as a consumer would,
-## the profile's storage under faults in headless Chromium, the Vite and Next.js examples
-## built and run, and the storefront end to end in headless Chromium.
+## suite in Node and headless Chromium, the packed npm package used as a consumer would, its
+## JavaScript boundary against hostile values and a seeded fuzzer of API call sequences, the
+## profile's storage under faults in headless Chromium, the Vite and Next.js examples built and
+## run, and the storefront end to end in headless Chromium.
 test: setup lint ml-100k
 	$(CARGO) test --workspace --exclude tastebud-wasm --release
 	$(CARGO) test -p tastebud-wasm $(WASM)
 	scripts/pkg.sh
 	node bindings/js/consumer.mjs
+	node bindings/js/boundary.mjs
+	node bindings/js/fuzz.mjs
 	node bindings/js/storage.mjs
 	node examples/vite/test.mjs
 	node examples/next/test.mjs

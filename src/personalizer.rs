@@ -7,7 +7,10 @@
 //! let model = Model::from_bytes(&std::fs::read("model/model.safetensors")?)?;
 //! let mut p = Personalizer::new(model, Profile::default());
 //! let mug = Item { title: Some("Pink polkadot mug".into()), ..Item::new("mug-1") };
-//! p.record(Event::item(EventKind::View, mug.clone(), 1_700_000_000_000))?;
+//! assert!(p.record(Event::item(EventKind::View, mug.clone(), 1_700_000_000_000))?);
+//! p.pause(); // the shopper paused tracking: events are dropped
+//! assert!(!p.record(Event::item(EventKind::Click, mug.clone(), 1_700_000_000_500))?);
+//! p.resume();
 //! let ranked = p.rank(&[mug, Item::new("bag-1")], &RankOptions::default(), 1_700_000_001_000)?;
 //! let why = p.explain(&ranked[0].id, 1_700_000_001_000);
 //! assert!(why.remembered.is_some());
@@ -33,6 +36,9 @@ pub struct Personalizer {
     /// The last ranking, by id. Cleared whenever the profile forgets, since its reasons may
     /// name the forgotten items.
     last_ranking: HashMap<String, Placement>,
+    /// Tracking paused by the shopper: [`Personalizer::record`] drops every event until
+    /// resumed. Held here, not by each host, so every host pauses alike.
+    paused: bool,
 }
 
 /// Why an item stands where it does: its place in the last ranking and what the profile
@@ -87,6 +93,7 @@ impl Personalizer {
             ranker: Ranker::new(model),
             profile,
             last_ranking: HashMap::new(),
+            paused: false,
         }
     }
 
@@ -100,10 +107,29 @@ impl Personalizer {
         &self.profile
     }
 
-    /// Records an event and returns whether it was kept ([`Profile::record`]); an invalid one
-    /// is an error and changes nothing.
+    /// Records an event unless tracking is paused, and returns whether it was kept (see
+    /// [`Profile::record`]). An invalid event is an error and changes nothing.
     pub fn record(&mut self, event: Event) -> Result<bool> {
+        if self.paused {
+            return Ok(false);
+        }
         self.profile.record(event)
+    }
+
+    /// Stops tracking: [`Personalizer::record`] drops every event until
+    /// [`Personalizer::resume`].
+    pub fn pause(&mut self) {
+        self.paused = true;
+    }
+
+    /// Starts tracking again after [`Personalizer::pause`].
+    pub fn resume(&mut self) {
+        self.paused = false;
+    }
+
+    /// Whether tracking is paused.
+    pub fn paused(&self) -> bool {
+        self.paused
     }
 
     /// Ranks `candidates` for this shopper at `now_ms` (see [`Ranker::rank`]) and remembers the

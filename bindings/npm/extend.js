@@ -1,44 +1,186 @@
 // The part of the package that lives in JavaScript, added to the WebAssembly `Personalizer`
-// class by every entry: change listeners (what a page redraws and stores on), a
-// cache that lets a list ranked again unchanged skip being read again, and the page features
-// (`observe`, `live`, `Personalizer.open`), which need the DOM and browser storage and so are
-// only touched when called: importing the package never reads `window` or `document`.
+// class by every entry. It reads every value a page hands over (events, candidates, options,
+// bytes) into plain data before calling in: a page's value may throw when read (a getter, a
+// revoked Proxy, a detached buffer), and an exception raised inside a WebAssembly call would
+// leave the instance borrowed, failing every later call. Here, any such exception is a coded
+// `TastebudError` and the instance stays usable. It also makes `create` and `import` (reading
+// their options and fetching the model), refuses any use after `free` with `freed`, tells
+// change listeners (what a page redraws and stores on), keeps the lists `rank` saw so a list
+// ranked again unchanged skips being read, and adds the page features (`observe`, `live`,
+// `Personalizer.open`), which need the DOM and browser storage and so are only touched when
+// called: importing the package never reads `window` or `document`.
+import { Catalog, wireLimits } from "./tastebud.js";
 import { live } from "./live.js";
 import { observe } from "./observe.js";
+import { changed, coded, describe, dropState, stateOf, tastebudError } from "./shared.js";
 import { open } from "./store.js";
 
-/** Per-instance state of the JavaScript layer, by personalizer. */
-const states = new WeakMap();
+let limits;
+/** What one call may hand over, as the Rust that enforces it says (`tastebud::wire`): read on
+ * first use, once the WebAssembly is loaded. */
+const limit = () => {
+  const [candidates, callBytes, idBytes] = (limits ??= wireLimits());
+  return { candidates, callBytes, idBytes };
+};
 
-/** The JavaScript state of `personalizer`. */
-export function stateOf(personalizer) {
-  let state = states.get(personalizer);
-  if (!state) {
-    state = { listeners: new Set(), lists: [] };
-    states.set(personalizer, state);
+/** Throws `freed` unless `instance` is a live instance (wasm-bindgen zeroes the pointer of a
+ * freed one). */
+function alive(instance, what = "Personalizer") {
+  let ptr;
+  try {
+    ptr = instance.__wbg_ptr;
+  } catch {
+    // A revoked Proxy of one, say: not usable either.
   }
-  return state;
+  if (!(ptr > 0)) throw tastebudError("freed", `this ${what} was freed (or is not one)`);
 }
 
-/** Tells the listeners of `personalizer` that its profile or its pausing changed (`itemId`:
- * the item forgotten). */
-function changed(personalizer, cause, itemId) {
-  for (const listener of [...stateOf(personalizer).listeners]) {
-    try {
-      listener(cause, itemId);
-    } catch (e) {
-      // One broken listener must not stop the others, nor the change itself.
-      globalThis.reportError ? globalThis.reportError(e) : console.error(e);
+/** Refuses text over the per-call limit before it is copied into the module's memory, which
+ * never shrinks. UTF-8 takes 1 to 3 bytes per UTF-16 unit, so only long text is measured. */
+function within(text, code, what) {
+  const max = limit().callBytes;
+  if (text.length * 3 > max && (text.length > max || new TextEncoder().encode(text).length > max)) {
+    throw tastebudError(code, `${what}: over ${max} bytes of text in one call`);
+  }
+  return text;
+}
+
+/** `value` as JSON text (`keys`: only those fields, at every depth). */
+function jsonOf(value, code, what, keys) {
+  let text;
+  try {
+    text = JSON.stringify(value, keys);
+  } catch (e) {
+    throw coded(e, code, `${what} cannot be read`);
+  }
+  // `undefined`, functions and symbols have no JSON.
+  if (typeof text !== "string") throw tastebudError(code, `${what} is not a JSON value`);
+  return within(text, code, what);
+}
+
+/** Options as JSON, or `undefined` (and `null`) for the defaults. */
+const optionsOf = (options, what) => (options == null ? undefined : jsonOf(options, "invalid_options", what));
+
+/** A fresh copy of the bytes in a `Uint8Array` (a subclass, a Proxy of one) or an
+ * `ArrayBuffer`, at most `max` long. */
+function bytesOf(value, code, what, max = limit().callBytes) {
+  let bytes;
+  try {
+    if (value instanceof ArrayBuffer) bytes = new Uint8Array(value.slice(0));
+    else if (ArrayBuffer.isView(value) && value instanceof Uint8Array) bytes = new Uint8Array(value);
+    else if (value instanceof Uint8Array) bytes = proxiedBytes(value, max, code);
+  } catch (e) {
+    throw coded(e, code, `${what} cannot be read`);
+  }
+  if (!bytes) throw tastebudError(code, `${what} must be a Uint8Array or an ArrayBuffer`);
+  if (bytes.length > max) throw tastebudError(code, `${what} is over ${max} bytes`);
+  return bytes;
+}
+
+/** The bytes of a Proxy of a `Uint8Array` (a Vue reactive value): its indices read through
+ * the Proxy, its `length` getter does not, so the length is found by searching the indices. */
+function proxiedBytes(view, max, code) {
+  if (!(0 in view)) return new Uint8Array(0);
+  let [present, absent] = [0, 1];
+  while (absent in view) {
+    if (absent > max) throw tastebudError(code, `over ${max} bytes`);
+    [present, absent] = [absent, absent * 2];
+  }
+  while (absent - present > 1) {
+    const mid = (present + absent) >>> 1;
+    if (mid in view) present = mid;
+    else absent = mid;
+  }
+  const bytes = new Uint8Array(absent);
+  for (let i = 0; i < absent; i++) bytes[i] = view[i];
+  return bytes;
+}
+
+/** An item id as `explain` and `forget` take it: a string, short enough to copy. */
+function idOf(itemId) {
+  if (typeof itemId !== "string" || itemId.length > limit().idBytes) {
+    throw tastebudError("invalid_item", `an item id must be a non-empty string of at most ${limit().idBytes} bytes`);
+  }
+  return itemId;
+}
+
+/** The fields of an item, all `JSON.stringify` keeps of candidates: what else a page's product
+ * objects carry (images, links to parents, cycles) is left unread. */
+const ITEM_KEYS = ["id", "title", "category", "brand", "price", "tags"];
+
+/** `candidates` checked to be an array of at most the per-call limit, and a copy of it (the
+ * objects `rank` keeps). */
+function listOf(candidates) {
+  let objects;
+  try {
+    if (Array.isArray(candidates)) objects = Array.prototype.slice.call(candidates);
+  } catch (e) {
+    throw coded(e, "invalid_item", "candidates cannot be read");
+  }
+  if (!objects) throw tastebudError("invalid_item", "candidates must be an array of items");
+  if (objects.length > limit().candidates) {
+    throw tastebudError("invalid_item", `${objects.length} candidates in one call; the limit is ${limit().candidates}`);
+  }
+  return objects;
+}
+
+/** The catalog `rankCatalog` was given, if it is a live one of this package. */
+function catalogOf(catalog) {
+  let ours = false;
+  try {
+    ours = catalog instanceof Catalog;
+  } catch {
+    // A revoked Proxy: not a catalog.
+  }
+  if (!ours) throw tastebudError("invalid_options", "rankCatalog takes a catalog made by catalog()");
+  alive(catalog, "Catalog");
+  return catalog;
+}
+
+/** The options of `create` and `import` (`profile` only for `create`), read once. */
+function createOptionsOf(options, known) {
+  if (options == null) return {};
+  let read;
+  try {
+    if (typeof options === "object") {
+      const unknown = Object.keys(options).filter((k) => !known.includes(k));
+      read = { unknown, model: options.model, profile: options.profile, config: options.config };
     }
+  } catch (e) {
+    throw coded(e, "invalid_options", "options cannot be read");
   }
+  if (!read) throw tastebudError("invalid_options", "options must be an object");
+  if (read.unknown.length) {
+    throw tastebudError("invalid_options", `unknown option ${JSON.stringify(read.unknown[0])}; expected one of ${known.join(", ")}`);
+  }
+  return read;
 }
 
-/** A `TastebudError`, as the WebAssembly side throws them. */
-export function tastebudError(code, message) {
-  const error = new Error(message);
-  error.name = "TastebudError";
-  error.code = code;
-  return error;
+/** The bytes of the model `source` names: `undefined` for the embedded default, else bytes, or
+ * what a URL (string or `URL`) or a `Response` carries, fetched with the platform's `fetch`. */
+async function modelOf(source) {
+  if (source == null) return undefined;
+  try {
+    let response = source;
+    if (typeof source === "string" || source instanceof URL) {
+      const url = String(source);
+      if (typeof fetch !== "function") throw tastebudError("bad_model", "this runtime has no fetch; pass the model's bytes");
+      try {
+        response = await fetch(url);
+      } catch (e) {
+        throw tastebudError("bad_model", `could not fetch the model at ${url}: ${describe(e)}`);
+      }
+    }
+    if (typeof Response === "function" && response instanceof Response) {
+      if (!response.ok) {
+        throw tastebudError("bad_model", `fetching the model at ${response.url} answered ${response.status} ${response.statusText}`);
+      }
+      return new Uint8Array(await response.arrayBuffer());
+    }
+    return bytesOf(source, "bad_model", "the model (bytes, a URL or a Response)", Infinity);
+  } catch (e) {
+    throw coded(e, "bad_model", "the model cannot be read");
+  }
 }
 
 /** Lists whose catalogs are kept: a page alternates between a few (a grid, search results). */
@@ -132,67 +274,117 @@ function pack(items) {
  * a non-empty string. */
 const isText = (value) => value == null || (typeof value === "string" && value !== "");
 
-/** Adds the JavaScript layer to the class, once. */
+/** Adds the JavaScript layer to the classes, once. */
 export function extend(Personalizer) {
   const proto = Personalizer.prototype;
   if (proto.onChange) return;
-  const { rank, record, forget, clear, restore, pause, resume, free } = proto;
+  // The WebAssembly methods, which take plain data (reading `proto.paused` would call the
+  // getter on the prototype itself).
+  const wasm = Object.fromEntries(
+    Object.entries(Object.getOwnPropertyDescriptors(proto)).flatMap(([k, d]) => (typeof d.value === "function" ? [[k, d.value]] : [])),
+  );
+  const paused = Object.getOwnPropertyDescriptor(proto, "paused").get;
+  const { start } = Personalizer;
+  // Only the wrappers below call these two, which take what the wrappers prepare.
+  delete proto.rankPacked;
+  delete Personalizer.start;
 
-  Object.assign(proto, {
+  /** Each method checks that its instance is alive first. */
+  const methods = {
     /** `rank`, but a list ranked again with the same item objects, unchanged, is read from the
-     * catalog made the second time it was seen (JSON and hashing skipped). */
+     * catalog made the second time it was seen (JSON and hashing skipped), and a list of plain
+     * items crosses packed. */
     rank(candidates, options) {
+      const objects = listOf(candidates);
+      const json = optionsOf(options, "ranking options");
       const state = stateOf(this);
-      const kept = Array.isArray(candidates) && state.lists.find((l) => sameList(candidates, l));
+      let kept;
+      try {
+        kept = state.lists.find((l) => sameList(objects, l));
+      } catch {
+        // An item's field threw when compared: read the list afresh, which says what is wrong.
+      }
       if (kept) {
         if (!kept.catalog) {
           // Seen a second time: worth a catalog, made from the items as they are now.
-          kept.catalog = this.catalog(candidates);
-          kept.snapshot = snapshot(candidates);
+          let now;
+          try {
+            now = snapshot(objects);
+          } catch (e) {
+            throw coded(e, "invalid_item", "candidates cannot be read");
+          }
+          kept.catalog = this.catalog(objects);
+          kept.snapshot = now;
         }
-        return this.rankCatalog(kept.catalog, options);
+        return wasm.rankCatalog.call(this, kept.catalog, json);
       }
-      const packed = Array.isArray(candidates) && pack(candidates);
-      const ranked = packed
-        ? this.rankPacked(candidates, packed.text, packed.prices, packed.tagCounts, options)
-        : rank.call(this, candidates, options);
+      const packed = pack(objects);
+      const ranked =
+        (packed &&
+          wasm.rankPacked.call(this, within(packed.text, "invalid_item", "candidates"), packed.prices, packed.tagCounts, json)) ??
+        wasm.rank.call(this, jsonOf(objects, "invalid_item", "candidates", ITEM_KEYS), json);
       if (state.lists.length === KEEP) state.lists.shift().catalog?.free();
-      state.lists.push({ objects: candidates.slice(), snapshot: undefined, catalog: undefined });
+      state.lists.push({ objects, snapshot: undefined, catalog: undefined });
       return ranked;
     },
 
+    catalog(items) {
+      return wasm.catalog.call(this, jsonOf(listOf(items), "invalid_item", "candidates", ITEM_KEYS));
+    },
+
+    rankCatalog(catalog, options) {
+      return wasm.rankCatalog.call(this, catalogOf(catalog), optionsOf(options, "ranking options"));
+    },
+
     record(event) {
-      const recorded = record.call(this, event);
+      if (paused.call(this)) return false;
+      const recorded = wasm.record.call(this, jsonOf(event, "invalid_event", "an event"));
       if (recorded) changed(this, "record");
       return recorded;
     },
 
     forget(itemId) {
-      const forgot = forget.call(this, itemId);
+      const forgot = wasm.forget.call(this, idOf(itemId));
       changed(this, "forget", itemId);
       return forgot;
     },
 
+    explain(itemId) {
+      return wasm.explain.call(this, idOf(itemId));
+    },
+
     clear() {
-      clear.call(this);
+      wasm.clear.call(this);
       changed(this, "clear");
     },
 
     restore(bytes) {
-      restore.call(this, bytes);
+      wasm.restore.call(this, bytesOf(bytes, "corrupt_profile", "profile"));
       changed(this, "restore");
     },
 
     pause() {
-      if (this.paused) return;
-      pause.call(this);
+      if (paused.call(this)) return;
+      wasm.pause.call(this);
       changed(this, "pause");
     },
 
     resume() {
-      if (!this.paused) return;
-      resume.call(this);
+      if (!paused.call(this)) return;
+      wasm.resume.call(this);
       changed(this, "resume");
+    },
+
+    profile() {
+      return wasm.profile.call(this);
+    },
+
+    export() {
+      return wasm.export.call(this);
+    },
+
+    exportJson() {
+      return wasm.exportJson.call(this);
     },
 
     /** Calls `listener(cause)` after every change; returns the function that stops it. */
@@ -210,16 +402,96 @@ export function extend(Personalizer) {
     live(list, options) {
       return live(this, list, options);
     },
-
-    free() {
-      const state = stateOf(this);
-      state.close?.();
-      for (const list of state.lists) list.catalog?.free();
-      states.delete(this);
-      free.call(this);
+  };
+  for (const [name, method] of Object.entries(methods)) {
+    proto[name] = function (...args) {
+      alive(this);
+      return method.apply(this, args);
+    };
+  }
+  Object.defineProperty(proto, "paused", {
+    get() {
+      alive(this);
+      return paused.call(this);
     },
+    configurable: true,
   });
+  guardCatalog();
+
+  /** Frees the instance and what the JavaScript layer kept for it; again, it does nothing. */
+  proto.free = function () {
+    if (!isAlive(this)) return;
+    const state = stateOf(this);
+    state.close?.();
+    for (const list of state.lists) list.catalog?.free();
+    dropState(this);
+    wasm.free.call(this);
+  };
   // wasm-bindgen made `using` call the original `free`.
   if (Symbol.dispose) proto[Symbol.dispose] = proto.free;
-  Personalizer.open = (options) => open(Personalizer, options);
+
+  /** `create` and `import` read their arguments, and fetch the model, before calling in; any
+   * bad argument rejects with a coded error. */
+  const made = async (options, known, given) => {
+    const read = createOptionsOf(options, known);
+    const profile = given ?? (read.profile === undefined ? undefined : [read.profile]);
+    const bytes = profile && bytesOf(profile[0], "corrupt_profile", "profile");
+    const config = optionsOf(read.config, "config");
+    return start(await modelOf(read.model), bytes, config);
+  };
+  Personalizer.create = async (options) => made(options, ["model", "profile", "config"]);
+  Personalizer.import = async (bytes, options) => {
+    if (options != null && typeof options === "object" && safeHas(options, "profile")) {
+      throw tastebudError("invalid_options", "import takes the profile as its first argument, not as options.profile");
+    }
+    return made(options, ["model", "config"], [bytes]);
+  };
+  /** `open`, given a plain copy of its options: reading them (a getter, a revoked Proxy) may
+   * throw, which rejects with a coded error. */
+  Personalizer.open = async (options) => {
+    let given;
+    try {
+      given = options == null ? options : { ...options };
+    } catch (e) {
+      throw coded(e, "invalid_options", "options cannot be read");
+    }
+    return open(Personalizer, given);
+  };
+}
+
+/** Whether `instance` is a live instance of the package. */
+function isAlive(instance) {
+  try {
+    alive(instance);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `key in object`, false where asking throws. */
+function safeHas(object, key) {
+  try {
+    return key in object;
+  } catch {
+    return false;
+  }
+}
+
+/** A freed `Catalog` refuses use with `freed`, and frees once. */
+function guardCatalog() {
+  const proto = Catalog.prototype;
+  const { free } = proto;
+  const length = Object.getOwnPropertyDescriptor(proto, "length").get;
+  Object.defineProperty(proto, "length", {
+    get() {
+      alive(this, "Catalog");
+      return length.call(this);
+    },
+    configurable: true,
+  });
+  proto.free = function () {
+    if (isAlive(this)) free.call(this);
+  };
+  if (Symbol.dispose) proto[Symbol.dispose] = proto.free;
 }

@@ -1,6 +1,27 @@
-import type { CreateOptions, RankOptions } from "./tastebud.js";
+import type { CreateOptions, ImportOptions, Personalizer as WasmPersonalizer, RankOptions } from "./tastebud.js";
 
-export { Catalog, Personalizer } from "./tastebud.js";
+export { Catalog } from "./tastebud.js";
+
+/** A shopper's profile with the model that ranks for them, all on the device. */
+export type Personalizer = WasmPersonalizer;
+/** The class, with the factories the package's JavaScript adds to it. */
+export declare const Personalizer: typeof WasmPersonalizer & {
+  /** A personalizer with the embedded default model, or the model in `options.model` (bytes, a
+   * URL, or a `Response`), starting from the saved profile `options.profile` (bytes from
+   * `export()`) or an empty one configured by `options.config`. Bad options reject with a
+   * coded `TastebudError`; nothing throws synchronously. */
+  create(options?: CreateOptions): Promise<Personalizer>;
+  /** A personalizer restored from bytes written by `export()`, with the default model or the
+   * one in `options.model`. */
+  import(bytes: Uint8Array | ArrayBuffer, options?: ImportOptions): Promise<Personalizer>;
+  /** A personalizer whose profile is stored in the browser (IndexedDB, else localStorage),
+   * saved after each change and kept the same in every tab of the origin. Storage problems
+   * never reject it: they are coded warnings in `storage.warning` (and on the console), with
+   * the profile kept in memory when nothing can be stored, and nothing ever saved over a
+   * stored profile that could not be read. Bad options reject (`invalid_options`), and so
+   * does a runtime with no browser storage at all (`unsupported`). */
+  open(options?: OpenOptions): Promise<Personalizer>;
+};
 export type {
   CreateOptions,
   ErrorCode,
@@ -127,14 +148,5 @@ declare module "./tastebud.js" {
      * re-ordered right after each change (in the idle time after the next frame, within
      * 100 ms); what has been on screen never moves. */
     live(list: Element, options?: RankOptions): LiveList;
-  }
-  namespace Personalizer {
-    /** A personalizer whose profile is stored in the browser (IndexedDB, else localStorage),
-     * saved after each change and kept the same in every tab of the origin. Storage problems
-     * never reject it: they are coded warnings in `storage.warning` (and on the console), with
-     * the profile kept in memory when nothing can be stored, and nothing ever saved over a
-     * stored profile that could not be read. Bad options reject (`invalid_options`), and so
-     * does a runtime with no browser storage at all (`unsupported`). */
-    function open(options?: OpenOptions): Promise<Personalizer>;
   }
 }

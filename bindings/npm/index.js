@@ -21,6 +21,7 @@ export function init(input) {
   return ready;
 }
 
+extend(Personalizer);
 for (const name of ["create", "import"]) {
   const factory = Personalizer[name];
   Personalizer[name] = async (...args) => {
@@ -28,4 +29,3 @@ for (const name of ["create", "import"]) {
     return factory.apply(Personalizer, args);
   };
 }
-extend(Personalizer);

@@ -4,15 +4,21 @@
 // list's children marked `data-tastebud-item` (see `observe`), and only those after the last
 // one ever shown are re-ordered. The re-ordering runs in the idle time after the frame that
 // answers the tap (within 100 ms): it is off screen, and that frame's budget is the page's.
-import { tastebudError } from "./extend.js";
+import { coded, isA, tastebudError } from "./shared.js";
 import { itemOf } from "./observe.js";
 
 export function live(personalizer, list, rankOptions = {}) {
-  if (typeof Element === "undefined" || !(list instanceof Element)) {
-    throw tastebudError("invalid_options", "live needs a DOM element (it only runs in a page)");
+  if (typeof Element === "undefined") throw tastebudError("unsupported", "live needs a page's DOM");
+  if (!isA(list, ["Element"])) {
+    throw tastebudError("invalid_options", "live needs a DOM element");
   }
   // Every child is placed, so no `k`.
-  const options = { ...rankOptions, k: undefined };
+  let options;
+  try {
+    options = { ...rankOptions, k: undefined };
+  } catch (e) {
+    throw coded(e, "invalid_options", "ranking options cannot be read");
+  }
   let children = []; // the marked children, in the order they are shown
   let catalog;
   let seen = new WeakSet(); // children that have been on screen

@@ -9,7 +9,7 @@
 //   <section data-tastebud-detail data-tastebud-item="…">   the product's own page or dialog:
 //                                                   view when shown, dwell (ms) when it goes.
 //   <form data-tastebud-search><input data-tastebud-query></form>   search, on submit.
-import { tastebudError } from "./extend.js";
+import { coded, isA, tastebudError } from "./shared.js";
 
 const ITEM = "[data-tastebud-item]";
 const DETAIL = "[data-tastebud-detail]";
@@ -29,8 +29,14 @@ export function itemOf(element) {
 }
 
 function options(given) {
-  const { impressionMs = 1000, impressionRatio = 0.5, debounceMs = 1000, ...rest } = given ?? {};
-  const unknown = Object.keys(rest);
+  let read;
+  try {
+    const { impressionMs = 1000, impressionRatio = 0.5, debounceMs = 1000, ...rest } = given ?? {};
+    read = { impressionMs, impressionRatio, debounceMs, unknown: Object.keys(rest) };
+  } catch (e) {
+    throw coded(e, "invalid_options", "observe options cannot be read");
+  }
+  const { impressionMs, impressionRatio, debounceMs, unknown } = read;
   if (unknown.length) throw tastebudError("invalid_options", `unknown observe option ${unknown[0]}`);
   for (const [name, value, max] of [
     ["impressionMs", impressionMs, 600_000],
@@ -45,8 +51,9 @@ function options(given) {
 }
 
 export function observe(personalizer, root, given) {
-  if (typeof Element === "undefined" || !(root instanceof Element || root instanceof Document)) {
-    throw tastebudError("invalid_options", "observe needs a DOM element (it only runs in a page)");
+  if (typeof Element === "undefined") throw tastebudError("unsupported", "observe needs a page's DOM");
+  if (!isA(root, ["Element", "Document"])) {
+    throw tastebudError("invalid_options", "observe needs a DOM element");
   }
   const { impressionMs, impressionRatio, debounceMs } = options(given);
   let paused = false;

@@ -21,7 +21,7 @@
 //   replaced by a fresh profile.
 // Each of these is a coded warning: on the console, in `personalizer.storage.warning`, and told
 // to `onChange` listeners as the cause "storage". Only bad options reject.
-import { stateOf, tastebudError } from "./extend.js";
+import { changed, stateOf, tastebudError } from "./shared.js";
 
 const DAY_MS = 86_400_000;
 /** A save follows the last change by this much, so a burst of events is written once. */
@@ -169,7 +169,7 @@ class Keeper {
   setStatus(next) {
     if (next.kind === this.status.kind && next.warning === this.status.warning) return;
     this.status = next;
-    notify(this.personalizer, "storage");
+    changed(this.personalizer, "storage");
   }
 
   /** After a change of the profile or of pausing. */
@@ -350,7 +350,7 @@ class Keeper {
         setPaused(personalizer, pausedHere ? paused : record.paused);
       });
       if (corrupt) this.warn(CORRUPT, `the stored profile does not read back (${corrupt.message}); this page's profile is kept`);
-      else notify(personalizer, "restore");
+      else changed(personalizer, "restore");
     }
     this.schedule();
   }
@@ -365,17 +365,6 @@ function quietly(personalizer, act) {
     act();
   } finally {
     state.listeners = listeners;
-  }
-}
-
-/** Tells `personalizer`'s `onChange` listeners of `cause`. */
-function notify(personalizer, cause) {
-  for (const listener of [...stateOf(personalizer).listeners]) {
-    try {
-      listener(cause);
-    } catch (e) {
-      globalThis.reportError ? globalThis.reportError(e) : console.error(e);
-    }
   }
 }
 

@@ -1,7 +1,40 @@
-//! Errors as JavaScript sees them: an `Error` named `TastebudError` whose `code` is the core's
-//! stable [`tastebud::Error::code`], so pages can branch on it.
+//! Errors as JavaScript sees them: an `Error` named `TastebudError` whose `code` is one of
+//! [`CODES`]: the core's stable [`tastebud::Error::code`]s and the codes only the boundary
+//! raises. The TypeScript `ErrorCode` and `TastebudError` are generated from the same list, so
+//! the types and the Rust cannot drift.
 
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
+
+/// Defines [`CODES`] and the TypeScript `ErrorCode` union from one list of codes, each with the
+/// doc comment it gets in TypeScript.
+macro_rules! error_codes {
+    ($($code:literal: $doc:literal,)*) => {
+        /// Every `code` a `TastebudError` carries, whether Rust or the package's JavaScript
+        /// threw it.
+        pub const CODES: &[&str] = &[$($code),*];
+
+        #[wasm_bindgen(typescript_custom_section)]
+        const ERROR_TYPES: &str = concat!(
+            "/** The stable codes of `TastebudError`. */\nexport type ErrorCode =",
+            $("\n  /** ", $doc, " */\n  | \"", $code, "\"",)*
+            ";\n\n/** Every error tastebud throws: a JavaScript `Error` named `TastebudError` with \
+             a stable `code`. */\nexport interface TastebudError extends Error {\n  \
+             name: \"TastebudError\";\n  code: ErrorCode;\n}\n",
+        );
+    };
+}
+
+error_codes! {
+    "invalid_item": "An item, candidate list or item id is malformed or cannot be read (over 100,000 candidates or 16 MiB of text in one call included).",
+    "invalid_event": "An event is malformed or cannot be read.",
+    "invalid_options": "Options (ranking, profile configuration, create, observe, open) are malformed, out of range, or cannot be read; or a catalog from another personalizer.",
+    "bad_model": "The model is not a tastebud model this build reads, or could not be fetched.",
+    "corrupt_profile": "Profile bytes are truncated, corrupt, not a profile, or cannot be read.",
+    "freed": "The personalizer or catalog was freed (`free()` or `using`), or the method was called on something that is not one.",
+    "unsupported": "`open`, `observe` or `live` outside a page (no IndexedDB or localStorage, no DOM).",
+    "internal": "A bug in tastebud; nothing was changed.",
+}
 
 /// A core error on its way to JavaScript (a newtype: the orphan rule keeps `JsValue`
 /// conversions out of the core).
@@ -29,23 +62,7 @@ impl From<Error> for JsValue {
 
 /// Shorthands for the errors the boundary itself finds, before the core sees the input.
 impl Error {
-    pub(crate) fn event(msg: String) -> Self {
-        Error(tastebud::Error::InvalidEvent(msg))
-    }
-
     pub(crate) fn item(msg: String) -> Self {
         Error(tastebud::Error::InvalidItem(msg))
-    }
-
-    pub(crate) fn options(msg: String) -> Self {
-        Error(tastebud::Error::InvalidOptions(msg))
-    }
-
-    pub(crate) fn model(msg: String) -> Self {
-        Error(tastebud::Error::BadModel(msg))
-    }
-
-    pub(crate) fn profile(msg: String) -> Self {
-        Error(tastebud::Error::CorruptProfile(msg))
     }
 }

@@ -1,196 +1,133 @@
 //! tastebud for JavaScript: the [`Personalizer`] class of the npm package, a thin layer over
-//! [`tastebud::Personalizer`]. It reads what pages pass in ([`input`]), turns core errors into
-//! coded JavaScript `Error`s ([`error`]) and fetches models; everything else is the core's.
+//! [`tastebud::Personalizer`]. It moves bytes in ([`input`]) and turns core errors into coded
+//! JavaScript `Error`s ([`error`]); parsing is the core's ([`tastebud::wire`]).
 //!
-//! No export panics on any input: a panic would poison the instance for the page's lifetime.
+//! Every export takes plain data the package's JavaScript has already read from the page's
+//! values (JSON text, packed candidates, fresh bytes): a JavaScript exception raised while an
+//! export holds wasm-bindgen's borrow of the instance would leave it borrowed for good, so no
+//! page value is touched here. No export panics on any input either: a panic would poison the
+//! instance for the page's lifetime.
 
 mod error;
 mod input;
 mod model;
 
-use js_sys::Promise;
+use js_sys::JsString;
+use tastebud::wire;
 use wasm_bindgen::prelude::*;
 
-pub use error::{Error, Result};
+pub use error::{Error, Result, CODES};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &str = include_str!("types.d.ts");
 
-#[wasm_bindgen]
-extern "C" {
-    /// `CreateOptions` in TypeScript (optional arguments need a named type).
-    #[wasm_bindgen(typescript_type = "CreateOptions")]
-    pub type CreateOptionsArg;
-    /// `ImportOptions` in TypeScript.
-    #[wasm_bindgen(typescript_type = "ImportOptions")]
-    pub type ImportOptionsArg;
-    /// `RankOptions` in TypeScript.
-    #[wasm_bindgen(typescript_type = "RankOptions")]
-    pub type RankOptionsArg;
-}
-
-/// A shopper's profile with the model that ranks for them, all on the device.
+/// A shopper's profile with the model that ranks for them, all on the device. The package's
+/// JavaScript (`extend.js`) wraps every method: it reads the page's values into the plain
+/// arguments these take, so the types below are those of the wrapped methods.
 #[wasm_bindgen]
 pub struct Personalizer {
     inner: tastebud::Personalizer,
-    /// Tracking paused by the shopper: events are dropped until resumed.
-    paused: bool,
 }
 
+#[wasm_bindgen]
 impl Personalizer {
-    /// A promise of a personalizer on the model `model` names and the `saved` profile, its
-    /// configuration replaced by `config` when one is given, or an empty profile configured
-    /// by `config`. A model at hand (the default, or bytes) is loaded at once rather than in a
-    /// task on wasm-bindgen-futures' queue, whose code would be compiled on first use: most
-    /// pages' cold start. Only a URL or a `Response` waits for the fetch.
-    fn start(model: JsValue, saved: Option<Vec<u8>>, config: JsValue) -> Result<Promise> {
+    /// A personalizer on the model in `model` (the embedded default when absent) and the saved
+    /// profile `profile`, its configuration replaced by `config` (JSON) when one is given, or
+    /// an empty profile configured by `config`. The package's `create` and `import` read their
+    /// arguments and fetch the model, then call this.
+    #[wasm_bindgen(skip_typescript)]
+    pub fn start(
+        model: Option<Vec<u8>>,
+        profile: Option<Vec<u8>>,
+        config: Option<String>,
+    ) -> Result<Personalizer> {
         console_error_panic_hook::set_once();
-        let profile = match saved {
-            None => tastebud::Profile::new(input::profile_config(config)?)?,
+        let config = config
+            .map(|c| wire::profile_config_from_json(c.as_bytes()))
+            .transpose()?;
+        let profile = match profile {
+            None => tastebud::Profile::new(config.unwrap_or_default())?,
             Some(bytes) => {
                 let mut profile = tastebud::Profile::from_bytes(&bytes)?;
-                if !config.is_undefined() {
-                    profile.set_config(input::profile_config(config)?)?;
+                if let Some(config) = config {
+                    profile.set_config(config)?;
                 }
                 profile
             }
         };
-        let personalizer = |model| {
-            JsValue::from(Personalizer {
-                inner: tastebud::Personalizer::new(model, profile),
-                paused: false,
-            })
-        };
-        Ok(match model::at_hand(&model)? {
-            Some(model) => Promise::resolve(&personalizer(model)),
-            None => wasm_bindgen_futures::future_to_promise(async move {
-                Ok(personalizer(model::fetched(model).await?))
-            }),
+        Ok(Personalizer {
+            inner: tastebud::Personalizer::new(model::load(model.as_deref())?, profile),
         })
-    }
-
-    /// What `rank` returns for candidates read from JavaScript.
-    fn rank_items(
-        &mut self,
-        candidates: Vec<tastebud::Item>,
-        options: Option<RankOptionsArg>,
-    ) -> Result<JsValue> {
-        let options = input::rank_options(options.map_or(JsValue::UNDEFINED, Into::into))?;
-        input::to_js(&self.inner.rank(&candidates, &options, now())?)
-    }
-}
-
-/// `result` as a promise: the promise itself, or one rejected with the error, so that bad
-/// arguments reject as a failed fetch does rather than throw.
-fn promised(result: Result<Promise>) -> Promise {
-    result.unwrap_or_else(|e| Promise::reject(&e.into()))
-}
-
-#[wasm_bindgen]
-impl Personalizer {
-    /// A personalizer with the embedded default model, or the model in `options.model`
-    /// (bytes, a URL, or a `Response`), starting from the saved profile `options.profile`
-    /// (bytes from `export()`) or an empty one configured by `options.config`.
-    #[wasm_bindgen(unchecked_return_type = "Promise<Personalizer>")]
-    pub fn create(options: Option<CreateOptionsArg>) -> Promise {
-        promised((|| {
-            let options = input::CreateOptions::read(options.map(Into::into))?;
-            let saved = if options.profile.is_undefined() {
-                None
-            } else {
-                Some(input::bytes(&options.profile, "profile", Error::profile)?)
-            };
-            Personalizer::start(options.model, saved, options.config)
-        })())
-    }
-
-    /// A personalizer restored from bytes written by `export()`, with the default model or
-    /// the one in `options.model`.
-    #[wasm_bindgen(js_name = import, unchecked_return_type = "Promise<Personalizer>")]
-    pub fn import_profile(
-        #[wasm_bindgen(unchecked_param_type = "Uint8Array")] bytes: JsValue,
-        options: Option<ImportOptionsArg>,
-    ) -> Promise {
-        promised((|| {
-            let options = input::CreateOptions::read(options.map(Into::into))?;
-            if !options.profile.is_undefined() {
-                return Err(Error::options(
-                    "import takes the profile as its first argument, not as options.profile".into(),
-                ));
-            }
-            let saved = input::bytes(&bytes, "profile", Error::profile)?;
-            Personalizer::start(options.model, Some(saved), options.config)
-        })())
     }
 
     /// Records what the shopper did, unless tracking is paused; returns whether it did.
     /// Invalid events throw and change nothing.
     pub fn record(
         &mut self,
-        #[wasm_bindgen(unchecked_param_type = "TastebudEvent")] event: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "TastebudEvent")] event: String,
     ) -> Result<bool> {
-        if self.paused {
-            return Ok(false);
-        }
-        let event = input::event(event, js_sys::Date::now())?;
+        let event = wire::event_from_json(event.as_bytes(), js_sys::Date::now())?;
         Ok(self.inner.record(event)?)
     }
 
     /// Stops tracking: `record` drops every event until `resume`.
     pub fn pause(&mut self) {
-        self.paused = true;
+        self.inner.pause();
     }
 
     /// Starts tracking again after `pause`.
     pub fn resume(&mut self) {
-        self.paused = false;
+        self.inner.resume();
     }
 
     /// Whether tracking is paused.
     #[wasm_bindgen(getter)]
     pub fn paused(&self) -> bool {
-        self.paused
+        self.inner.paused()
     }
 
-    /// Orders `candidates` for this shopper, best first, with reasons. (The package's
-    /// JavaScript wraps it: a list ranked again unchanged goes through a catalog.)
+    /// Orders `candidates` for this shopper, best first, with reasons. (A list ranked again
+    /// unchanged goes through a catalog; one of plain shape crosses packed.)
     #[wasm_bindgen(unchecked_return_type = "Ranked[]")]
     pub fn rank(
         &mut self,
-        #[wasm_bindgen(unchecked_param_type = "Item[]")] candidates: JsValue,
-        options: Option<RankOptionsArg>,
+        #[wasm_bindgen(unchecked_param_type = "Item[]")] candidates: JsString,
+        #[wasm_bindgen(unchecked_optional_param_type = "RankOptions")] options: Option<String>,
     ) -> Result<JsValue> {
-        self.rank_items(input::items(candidates)?, options)
+        let json = input::utf8(&candidates, "candidates", Error::item)?;
+        self.rank_items(wire::items_from_json(&json)?, options)
     }
 
-    /// `rank` of `candidates` packed by the package's JavaScript (see [`input::packed_items`]),
-    /// read through JSON when they did not pack: the way the first ranking of a list spends
-    /// least before the model sees it.
+    /// `rank` of candidates packed by the package's JavaScript (see [`wire::packed_items`]);
+    /// `undefined` when they did not pack, for the JavaScript to send them as JSON: the way
+    /// the first ranking of a list spends least before the model sees it.
     #[wasm_bindgen(js_name = rankPacked, skip_typescript)]
     pub fn rank_packed(
         &mut self,
-        candidates: JsValue,
-        text: js_sys::JsString,
+        text: JsString,
         prices: &[f64],
         tag_counts: &[u32],
-        options: Option<RankOptionsArg>,
-    ) -> Result<JsValue> {
-        let candidates = match input::packed_items(&text, prices, tag_counts) {
-            Some(items) => items,
-            None => input::items(candidates)?,
-        };
-        self.rank_items(candidates, options)
+        options: Option<String>,
+    ) -> Result<Option<JsValue>> {
+        let bytes = input::utf8(&text, "candidates", Error::item)?;
+        match std::str::from_utf8(&bytes)
+            .ok()
+            .and_then(|text| wire::packed_items(text, prices, tag_counts))
+        {
+            Some(items) => self.rank_items(items, options).map(Some),
+            None => Ok(None),
+        }
     }
 
     /// Checks and encodes `items` once, for `rankCatalog` to rank them again and again (a
     /// storefront's grid after every tap) without reading them from JavaScript each time.
     pub fn catalog(
         &mut self,
-        #[wasm_bindgen(unchecked_param_type = "Item[]")] items: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Item[]")] items: JsString,
     ) -> Result<Catalog> {
-        let items = input::items(items)?;
+        let json = input::utf8(&items, "candidates", Error::item)?;
         Ok(Catalog {
-            inner: self.inner.catalog(items)?,
+            inner: self.inner.catalog(wire::items_from_json(&json)?)?,
         })
     }
 
@@ -199,9 +136,9 @@ impl Personalizer {
     pub fn rank_catalog(
         &mut self,
         catalog: &Catalog,
-        options: Option<RankOptionsArg>,
+        #[wasm_bindgen(unchecked_optional_param_type = "RankOptions")] options: Option<String>,
     ) -> Result<JsValue> {
-        let options = input::rank_options(options.map_or(JsValue::UNDEFINED, Into::into))?;
+        let options = rank_options(options)?;
         input::to_js(&self.inner.rank_catalog(&catalog.inner, &options, now())?)
     }
 
@@ -214,21 +151,14 @@ impl Personalizer {
     /// Why an item stands where it does: its place in the last ranking and what the profile
     /// remembers about it.
     #[wasm_bindgen(unchecked_return_type = "Explanation")]
-    pub fn explain(
-        &self,
-        #[wasm_bindgen(js_name = itemId, unchecked_param_type = "string")] item_id: JsValue,
-    ) -> Result<JsValue> {
-        let id = input::item_id(&item_id)?;
-        input::to_js(&self.inner.explain(&id, now()))
+    pub fn explain(&self, #[wasm_bindgen(js_name = itemId)] item_id: String) -> Result<JsValue> {
+        let id = wire::item_id(&item_id)?;
+        input::to_js(&self.inner.explain(id, now()))
     }
 
     /// Removes every trace of an item; returns whether the profile held anything about it.
-    pub fn forget(
-        &mut self,
-        #[wasm_bindgen(js_name = itemId, unchecked_param_type = "string")] item_id: JsValue,
-    ) -> Result<bool> {
-        let id = input::item_id(&item_id)?;
-        Ok(self.inner.forget(&id))
+    pub fn forget(&mut self, #[wasm_bindgen(js_name = itemId)] item_id: String) -> Result<bool> {
+        Ok(self.inner.forget(wire::item_id(&item_id)?))
     }
 
     /// Forgets everything the shopper did.
@@ -240,9 +170,8 @@ impl Personalizer {
     /// model; bytes that are not a profile throw and change nothing.
     pub fn restore(
         &mut self,
-        #[wasm_bindgen(unchecked_param_type = "Uint8Array")] bytes: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array | ArrayBuffer")] bytes: Vec<u8>,
     ) -> Result<()> {
-        let bytes = input::bytes(&bytes, "profile", Error::profile)?;
         Ok(self.inner.restore(&bytes)?)
     }
 
@@ -259,6 +188,26 @@ impl Personalizer {
     }
 }
 
+impl Personalizer {
+    /// What `rank` returns for candidates read.
+    fn rank_items(
+        &mut self,
+        candidates: Vec<tastebud::Item>,
+        options: Option<String>,
+    ) -> Result<JsValue> {
+        let options = rank_options(options)?;
+        input::to_js(&self.inner.rank(&candidates, &options, now())?)
+    }
+}
+
+/// Ranking options from their JSON; absent means the defaults.
+fn rank_options(json: Option<String>) -> Result<tastebud::RankOptions> {
+    Ok(json
+        .map(|o| wire::rank_options_from_json(o.as_bytes()))
+        .transpose()?
+        .unwrap_or_default())
+}
+
 /// Candidates checked and encoded once by `Personalizer.catalog`.
 #[wasm_bindgen]
 pub struct Catalog {
@@ -272,6 +221,20 @@ impl Catalog {
     pub fn length(&self) -> usize {
         self.inner.items().len()
     }
+}
+
+/// The limits the package's JavaScript checks before copying anything in: `[most candidates,
+/// most bytes of text, longest item id]` per call ([`wire::MAX_CANDIDATES`],
+/// [`wire::MAX_CALL_BYTES`], [`tastebud::item::MAX_ID_BYTES`]).
+#[wasm_bindgen(js_name = wireLimits, skip_typescript)]
+pub fn wire_limits() -> Vec<u32> {
+    [
+        wire::MAX_CANDIDATES,
+        wire::MAX_CALL_BYTES,
+        tastebud::item::MAX_ID_BYTES,
+    ]
+    .map(|n| n as u32)
+    .to_vec()
 }
 
 fn now() -> i64 {

@@ -150,19 +150,3 @@ export interface ImportOptions {
   model?: ModelSource;
   config?: ProfileConfig;
 }
-
-/** The stable codes of `TastebudError`. */
-export type ErrorCode =
-  | "invalid_item"
-  | "invalid_event"
-  | "invalid_options"
-  | "bad_model"
-  | "corrupt_profile"
-  | "unsupported" // `open` or `observe` outside a page
-  | "internal";
-
-/** Every error tastebud throws: a JavaScript `Error` named `TastebudError` with a stable `code`. */
-export interface TastebudError extends Error {
-  name: "TastebudError";
-  code: ErrorCode;
-}

@@ -1,0 +1,70 @@
+// What the package's JavaScript modules share: the coded errors they throw and each
+// personalizer's JavaScript state. A module of its own, so that extend.js and the page
+// features (observe.js, live.js, store.js) import it rather than each other.
+
+/** Per-instance state of the JavaScript layer, by personalizer. */
+const states = new WeakMap();
+
+/** The JavaScript state of `personalizer`. */
+export function stateOf(personalizer) {
+  let state = states.get(personalizer);
+  if (!state) {
+    state = { listeners: new Set(), lists: [] };
+    states.set(personalizer, state);
+  }
+  return state;
+}
+
+/** Tells the `onChange` listeners of `personalizer` that its profile, its pausing or its
+ * storage changed (`itemId`: the item forgotten). */
+export function changed(personalizer, cause, itemId) {
+  for (const listener of [...stateOf(personalizer).listeners]) {
+    try {
+      listener(cause, itemId);
+    } catch (e) {
+      // One broken listener must not stop the others, nor the change itself.
+      globalThis.reportError ? globalThis.reportError(e) : console.error(e);
+    }
+  }
+}
+
+/** Forgets the JavaScript state of `personalizer` (on `free`). */
+export function dropState(personalizer) {
+  states.delete(personalizer);
+}
+
+/** The errors this JavaScript made, told apart from whatever a page's values throw. */
+const ours = new WeakSet();
+
+/** A `TastebudError`, as the WebAssembly side throws them; `code` is one of `ErrorCode`. */
+export function tastebudError(code, message) {
+  const error = new Error(message);
+  error.name = "TastebudError";
+  error.code = code;
+  ours.add(error);
+  return error;
+}
+
+/** `e` if this JavaScript threw it, else a `TastebudError` of `code` saying `what` failed. */
+export function coded(e, code, what) {
+  return ours.has(e) ? e : tastebudError(code, `${what}: ${describe(e)}`);
+}
+
+/** What a thrown value says, whatever it is (reading it may throw too). */
+export function describe(e) {
+  try {
+    return e instanceof Error ? e.message : String(e);
+  } catch {
+    return "an exception that cannot be read";
+  }
+}
+
+/** Whether `value` is an instance of one of the global classes `names` (false where they do not
+ * exist, outside a page, or where asking throws, as it does of a revoked Proxy). */
+export function isA(value, names) {
+  try {
+    return names.some((name) => typeof globalThis[name] === "function" && value instanceof globalThis[name]);
+  } catch {
+    return false;
+  }
+}
