@@ -15,6 +15,7 @@ pub mod model;
 pub mod personalizer;
 pub mod profile;
 pub mod ranker;
+pub mod wire;
 
 pub use error::{Error, Result};
 pub use event::{Event, EventKind};

@@ -8,10 +8,8 @@
 //! faster still, packed by the package's JavaScript ([`packed_items`]).
 
 use js_sys::{JsString, Object, Reflect, Uint8Array, JSON};
-use serde::de::DeserializeOwned;
-use serde::Deserialize;
 use tastebud::item::MAX_ID_BYTES;
-use tastebud::{Event, EventKind, Item, ProfileConfig, RankOptions};
+use tastebud::{wire, Event, Item, ProfileConfig, RankOptions};
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -32,80 +30,11 @@ extern "C" {
     fn written(this: &EncodedInto) -> usize;
 }
 
-/// The latest time a JavaScript `Date` can hold, in epoch milliseconds.
-const MAX_DATE_MS: f64 = 8.64e15;
-
-/// An event as a page writes it: `{ type, item, ts?, ms? }` or `{ type: 'search', query, ts? }`.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct EventInput {
-    #[serde(rename = "type")]
-    kind: String,
-    /// Read after the event, so that a malformed item is an `invalid_item`.
-    item: Option<serde_json::Value>,
-    query: Option<String>,
-    #[serde(default, deserialize_with = "not_null")]
-    ts: Option<f64>,
-    #[serde(default, deserialize_with = "not_null")]
-    ms: Option<f64>,
-}
-
-/// An optional number that, when present, is a finite number: `JSON.stringify` turns NaN and
-/// Infinity into `null`.
-fn not_null<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<f64>, D::Error> {
-    match Option::<f64>::deserialize(d)? {
-        Some(x) => Ok(Some(x)),
-        None => Err(serde::de::Error::custom(
-            "ts and ms must be finite numbers (NaN, Infinity and null are not)",
-        )),
-    }
-}
-
 /// Reads an event; `now_ms` stands in for a missing `ts`.
 pub fn event(value: JsValue, now_ms: f64) -> Result<Event> {
-    let input: EventInput = from_js(&value, "an event", Error::event)?;
-    let kind = EventKind::parse(&input.kind)?;
-    let ts = input.ts.unwrap_or(now_ms);
-    if !(ts.is_finite() && ts.abs() <= MAX_DATE_MS) {
-        return Err(Error::event(format!(
-            "ts must be a time in epoch milliseconds, got {ts}"
-        )));
-    }
-    let ts_ms = ts.round() as i64;
-    if input.ms.is_some() && kind != EventKind::Dwell {
-        return Err(Error::event("ms is only for dwell events".into()));
-    }
-    match (kind, input.item, input.query) {
-        (EventKind::Search, None, Some(query)) => Ok(Event::search(query, ts_ms)),
-        (EventKind::Search, _, _) => Err(Error::event(
-            "a search event carries a query string and no item".into(),
-        )),
-        (kind, Some(item), None) => {
-            let item: Item = serde_json::from_value(item)
-                .map_err(|e| Error::item(format!("expected an item: {e}")))?;
-            let dwell_ms = match input.ms {
-                None => 0,
-                Some(ms) if ms.is_finite() && ms > 0.0 && ms <= f64::from(u32::MAX) => {
-                    ms.round() as u32
-                }
-                Some(ms) => {
-                    return Err(Error::event(format!(
-                        "ms must be a duration in milliseconds > 0, got {ms}"
-                    )))
-                }
-            };
-            Ok(Event::Item {
-                kind,
-                item,
-                ts_ms,
-                dwell_ms,
-            })
-        }
-        (kind, _, _) => Err(Error::event(format!(
-            "a {} event carries an item ({{ id, title?, … }}) and no query",
-            kind.name()
-        ))),
-    }
+    let json =
+        json_bytes(&value).map_err(|e| Error::event(format!("an event cannot be read: {e}")))?;
+    Ok(wire::event_from_json(&json, now_ms)?)
 }
 
 /// The keys of an item, which `JSON.stringify` keeps while reading candidates: everything else
@@ -121,58 +50,33 @@ pub fn items(value: JsValue) -> Result<Vec<Item>> {
     let keys: js_sys::Array = ITEM_KEYS.iter().map(|&k| JsValue::from(k)).collect();
     let json = json_text(JSON::stringify_with_replacer(&value, &keys))
         .map_err(|e| Error::item(format!("candidates cannot be read: {e}")))?;
-    serde_json::from_slice(&json).map_err(|_| {
-        // Only on error: find the culprit, to say which item and what is wrong with it.
-        let values: Vec<serde_json::Value> = serde_json::from_slice(&json).unwrap_or_default();
-        let (at, e) = values
-            .into_iter()
-            .enumerate()
-            .find_map(|(i, v)| serde_json::from_value::<Item>(v).err().map(|e| (i, e)))
-            .map_or((0, String::from("not an array of items")), |(i, e)| {
-                (i, e.to_string())
-            });
-        Error::item(format!("candidate {at}: {e}"))
-    })
+    Ok(wire::items_from_json(&json)?)
 }
 
-/// Candidates of plain shape as the package's JavaScript packs them for `rank` (`pack` in
-/// `extend.js`), which spares both `JSON.stringify` and parsing JSON: `text` holds each item's
-/// id, title, category, brand and then its tags, each followed by a NUL (an absent field is
-/// empty); `prices` holds the prices (NaN when absent) and `tag_counts` how many tags each
-/// has. `None` when `text` does not split into exactly those fields, as a NUL inside a field
-/// makes it: the caller then reads the items through JSON.
+/// Packed candidates (see [`wire::packed_items`]).
 pub fn packed_items(text: &JsString, prices: &[f64], tag_counts: &[u32]) -> Option<Vec<Item>> {
     let bytes = utf8(text);
-    let text = std::str::from_utf8(&bytes).ok()?;
-    let mut fields = text.split('\0');
-    let mut next = || fields.next();
-    let present = |s: &str| (!s.is_empty()).then(|| s.to_owned());
-    let mut items = Vec::with_capacity(prices.len());
-    for (&price, &tags) in prices.iter().zip(tag_counts) {
-        items.push(Item {
-            id: next()?.to_owned(),
-            title: present(next()?),
-            category: present(next()?),
-            brand: present(next()?),
-            // As in JSON, where a number is read as f64 and then narrowed.
-            price: (!price.is_nan()).then_some(price as f32),
-            tags: (0..tags)
-                .map(|_| next().map(str::to_owned))
-                .collect::<Option<_>>()?,
-        });
-    }
-    // Every field ends with a NUL, so what follows the last one is empty, and nothing more.
-    (prices.len() == tag_counts.len() && next() == Some("") && next().is_none()).then_some(items)
+    wire::packed_items(std::str::from_utf8(&bytes).ok()?, prices, tag_counts)
 }
 
 /// Reads ranking options; `undefined` means the defaults.
 pub fn rank_options(value: JsValue) -> Result<RankOptions> {
-    optional(value, "ranking options", Error::options)
+    optional(
+        value,
+        "ranking options",
+        Error::options,
+        wire::rank_options_from_json,
+    )
 }
 
 /// Reads a profile configuration; `undefined` means the defaults.
 pub fn profile_config(value: JsValue) -> Result<ProfileConfig> {
-    optional(value, "a profile configuration", Error::options)
+    optional(
+        value,
+        "a profile configuration",
+        Error::options,
+        wire::profile_config_from_json,
+    )
 }
 
 /// Reads an item id.
@@ -255,25 +159,17 @@ fn known_keys(
     Ok(())
 }
 
-fn optional<T: DeserializeOwned + Default>(
+fn optional<T: Default>(
     value: JsValue,
     what: &str,
     error: fn(String) -> Error,
+    parse: fn(&[u8]) -> tastebud::Result<T>,
 ) -> Result<T> {
     if value.is_undefined() || value.is_null() {
-        Ok(T::default())
-    } else {
-        from_js(&value, what, error)
+        return Ok(T::default());
     }
-}
-
-fn from_js<T: DeserializeOwned>(
-    value: &JsValue,
-    what: &str,
-    error: fn(String) -> Error,
-) -> Result<T> {
-    let json = json_bytes(value).map_err(|e| error(format!("{what} cannot be read: {e}")))?;
-    serde_json::from_slice(&json).map_err(|e| error(format!("expected {what}: {e}")))
+    let json = json_bytes(&value).map_err(|e| error(format!("{what} cannot be read: {e}")))?;
+    Ok(parse(&json)?)
 }
 
 /// `value` as UTF-8 JSON, through the engine's `JSON.stringify`.
