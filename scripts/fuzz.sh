@@ -60,9 +60,13 @@ fuzz_run() {
     local target=$1
     shift
     mkdir -p fuzz/target/logs "fuzz/artifacts/$target"
+    local dict=()
+    if [[ $target == *_json || $target == model_header ]]; then
+        dict=(-dict="$PWD/fuzz/dict/json.dict")
+    fi
     # shellcheck disable=SC2046
     nice -n 10 "${FUZZ[@]}" run "${build_flags[@]}" "$target" $(corpus "$target") -- \
-        -print_final_stats=1 "$@" 2>&1 | tee "fuzz/target/logs/$target.log" |
+        -print_final_stats=1 "${dict[@]}" "$@" 2>&1 | tee "fuzz/target/logs/$target.log" |
         grep --line-buffered -E 'panicked|Done|ERROR|SUMMARY|Test unit written' || true
     return "${PIPESTATUS[0]}"
 }

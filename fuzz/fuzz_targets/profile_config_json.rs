@@ -25,7 +25,11 @@ fuzz_target!(|json: &[u8]| {
     let mut profile = PROFILE.clone();
     let before = profile.to_bytes();
     let accepted = profile.set_config(config).is_ok();
-    assert_eq!(fresh.is_ok(), accepted, "Profile::new and set_config disagree");
+    assert_eq!(
+        fresh.is_ok(),
+        accepted,
+        "Profile::new and set_config disagree"
+    );
     check_change(&profile, &before, accepted);
     if !accepted {
         return;
