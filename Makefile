@@ -7,7 +7,7 @@ TRAIN  := $(CARGO) run --release -q -p tastebud-train --
 WASM   := --profile wasm --target wasm32-unknown-unknown
 export CHROMEDRIVER ?= /usr/bin/chromedriver
 
-.PHONY: demo test lint setup pkg model bench bench-scale ml-100k catalog
+.PHONY: demo test lint setup pkg model bench bench-scale ml-100k catalog fuzz
 
 ## The storefront (www/) on the Online Retail catalog with the embedded default model, served on
 ## 127.0.0.1 (PORT=8080 by default).
@@ -52,6 +52,12 @@ catalog: www/data/catalog.json
 
 www/data/catalog.json: $(DATA)
 	$(TRAIN) catalog --format online-retail --data $(DATA) --out $@
+
+## The fuzz targets (fuzz/), each briefly: about a minute in all, after a build with the nightly
+## toolchain (cargo-fuzz is installed if missing). `scripts/fuzz.sh campaign N` runs N
+## executions per target.
+fuzz:
+	scripts/fuzz.sh smoke
 
 ## Retrain the default model on Online Retail (writes model/).
 model:
