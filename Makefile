@@ -18,9 +18,12 @@ demo: pkg catalog
 ## suite in Node and headless Chromium, the packed npm package used as a consumer would, its
 ## JavaScript boundary against hostile values and a seeded fuzzer of API call sequences, the
 ## profile's storage under faults in headless Chromium, the Vite and Next.js examples built and
-## run, and the storefront end to end in headless Chromium.
+## run, the fuzz targets' regressions and a short run of each, and the storefront end to end
+## in headless Chromium.
 test: setup lint ml-100k
 	$(CARGO) test --workspace --exclude tastebud-wasm --release
+	scripts/fuzz.sh regressions
+	scripts/fuzz.sh smoke
 	$(CARGO) test -p tastebud-wasm $(WASM)
 	scripts/pkg.sh
 	node bindings/js/consumer.mjs

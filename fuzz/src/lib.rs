@@ -26,12 +26,12 @@ pub const NOWS: [i64; 6] = [
     i64::MAX,
 ];
 
-/// `payload` as profile bytes: the magic `TBPF`, format version 1 (u16 LE), the payload and a
+/// `payload` as profile bytes: the magic `TBPF`, the format version (u16 LE), the payload and a
 /// valid CRC-32 (LE) of everything before it, as `src/profile/format.rs` lays them out.
 pub fn frame_profile(payload: &[u8]) -> Vec<u8> {
     let mut bytes = Vec::with_capacity(payload.len() + 10);
     bytes.extend_from_slice(b"TBPF");
-    bytes.extend_from_slice(&1u16.to_le_bytes());
+    bytes.extend_from_slice(&tastebud::profile::FORMAT_VERSION.to_le_bytes());
     bytes.extend_from_slice(payload);
     let crc = crc32fast::hash(&bytes);
     bytes.extend_from_slice(&crc.to_le_bytes());
