@@ -606,8 +606,7 @@ fn diverse(
             .unwrap_or(0);
         let j = pool.swap_remove(best);
         for &o in pool.iter() {
-            let s: f32 = row(o).iter().zip(row(j)).map(|(a, b)| a * b).sum();
-            max_sim[o] = max_sim[o].max(s);
+            max_sim[o] = max_sim[o].max(dot(row(o), row(j)));
         }
         picked.push(j);
     }

@@ -316,6 +316,8 @@ fn cases() -> ProptestConfig {
     ProptestConfig {
         cases,
         max_shrink_iters: 2_000,
+        // A failure prints its shrunk sequence, which becomes a named regression test.
+        failure_persistence: None,
         ..ProptestConfig::default()
     }
 }
