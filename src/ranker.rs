@@ -270,7 +270,8 @@ impl<B: SimilarityBackend> Ranker<B> {
         Ok(intent)
     }
 
-    /// Ranks `candidates` for the shopper of `profile` at time `now_ms`.
+    /// Ranks `candidates` for the shopper of `profile` at time `now_ms`. A candidate whose id
+    /// came earlier in the list is left out, unread: each id once, the first wins.
     pub fn rank(
         &mut self,
         profile: &Profile,
@@ -279,8 +280,10 @@ impl<B: SimilarityBackend> Ranker<B> {
         now_ms: i64,
     ) -> Result<Vec<Ranked>> {
         options.validate()?;
+        let mut ids = HashSet::with_capacity(candidates.len());
         let candidates: Vec<Cow<Item>> = candidates
             .iter()
+            .filter(|c| ids.insert(c.id.as_str()))
             .map(Item::validated_ref)
             .collect::<Result<_>>()?;
         let vectors = self.vectors(&candidates)?;
@@ -289,11 +292,15 @@ impl<B: SimilarityBackend> Ranker<B> {
     }
 
     /// Checks and encodes `items` once, for [`Ranker::rank_catalog`] to rank them many times
-    /// without reading or hashing them again.
+    /// without reading or hashing them again. As in [`Ranker::rank`], each id once, the first
+    /// wins.
     pub fn catalog(&mut self, items: Vec<Item>) -> Result<Catalog> {
+        let mut ids = HashSet::with_capacity(items.len());
+        let distinct: Vec<bool> = items.iter().map(|i| ids.insert(i.id.as_str())).collect();
         let items: Vec<Item> = items
             .into_iter()
-            .map(Item::validated)
+            .zip(distinct)
+            .filter_map(|(item, first)| first.then(|| item.validated()))
             .collect::<Result<_>>()?;
         let vectors = self.vectors(&items)?;
         Ok(Catalog {
@@ -471,13 +478,12 @@ impl<B: SimilarityBackend> Ranker<B> {
             })
             .collect();
 
-        // Each id once: a later candidate with an id already seen is left out (first wins).
-        let mut seen: HashSet<&str> = options.exclude.iter().map(String::as_str).collect();
+        let excluded: HashSet<&str> = options.exclude.iter().map(String::as_str).collect();
         let mut pool: Vec<usize> = (0..n)
             .filter(|&j| {
                 let id = candidates[j].id.as_str();
                 let bought = options.exclude_purchased && purchased.contains(id);
-                !bought && seen.insert(id)
+                !(excluded.contains(id) || bought)
             })
             .collect();
         let k = options.k.unwrap_or(n).min(pool.len());
