@@ -103,7 +103,7 @@ pub fn title_words(title: &str) -> Vec<String> {
     title_word_slices(title).map(str::to_lowercase).collect()
 }
 
-fn title_word_slices(title: &str) -> impl Iterator<Item = &str> {
+pub(crate) fn title_word_slices(title: &str) -> impl Iterator<Item = &str> {
     title
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| w.chars().nth(1).is_some())

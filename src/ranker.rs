@@ -23,10 +23,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::event::EventKind;
-use crate::features::{id_key, title_words};
+use crate::features::{id_key, title_word_slices, title_words, MAX_TITLE_WORDS};
 use crate::item::Item;
 use crate::model::{dot, Model, Step};
-use crate::profile::{facets, Profile};
+use crate::profile::{Facet, Profile};
 
 /// How to rank.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -142,10 +142,14 @@ pub struct Cpu;
 
 impl SimilarityBackend for Cpu {
     fn similarities(&self, items: &[f32], dim: usize, probes: &[&[f32]]) -> Vec<Vec<f32>> {
-        probes
-            .iter()
-            .map(|p| items.chunks_exact(dim).map(|row| dot(row, p)).collect())
-            .collect()
+        // Row by row, every probe: the items' vectors are read from memory once.
+        let mut out = vec![Vec::with_capacity(items.len() / dim.max(1)); probes.len()];
+        for row in items.chunks_exact(dim) {
+            for (o, p) in out.iter_mut().zip(probes) {
+                o.push(dot(row, p));
+            }
+        }
+        out
     }
 }
 
@@ -157,6 +161,8 @@ pub const CACHE_ITEMS: usize = 20_000;
 #[derive(Debug, Clone)]
 pub struct Catalog {
     items: Vec<Item>,
+    /// Their [`id_key`]s.
+    keys: Vec<u64>,
     /// `items.len() × dim`, row-major.
     vectors: Vec<f32>,
     /// The [`Ranker::id`] that encoded it.
@@ -288,7 +294,8 @@ impl<B: SimilarityBackend> Ranker<B> {
             .collect::<Result<_>>()?;
         let vectors = self.vectors(&candidates)?;
         let candidates: Vec<&Item> = candidates.iter().map(|c| c.as_ref()).collect();
-        self.rank_encoded(profile, &candidates, &vectors, options, now_ms)
+        let keys: Vec<u64> = candidates.iter().map(|c| id_key(&c.id)).collect();
+        self.rank_encoded(profile, &candidates, &keys, &vectors, options, now_ms)
     }
 
     /// Checks and encodes `items` once, for [`Ranker::rank_catalog`] to rank them many times
@@ -304,6 +311,7 @@ impl<B: SimilarityBackend> Ranker<B> {
             .collect::<Result<_>>()?;
         let vectors = self.vectors(&items)?;
         Ok(Catalog {
+            keys: items.iter().map(|i| id_key(&i.id)).collect(),
             items,
             vectors,
             ranker: self.id,
@@ -326,14 +334,25 @@ impl<B: SimilarityBackend> Ranker<B> {
             ));
         }
         let candidates: Vec<&Item> = catalog.items.iter().collect();
-        self.rank_encoded(profile, &candidates, &catalog.vectors, options, now_ms)
+        self.rank_encoded(
+            profile,
+            &candidates,
+            &catalog.keys,
+            &catalog.vectors,
+            options,
+            now_ms,
+        )
     }
 
-    /// Ranks checked candidates whose vectors are the rows of `vectors`.
+    /// Ranks checked candidates whose id keys are `keys` and whose vectors are the rows of
+    /// `vectors`. Whatever is the same for every candidate (sets of ids, texts of reasons) is
+    /// worked out once, so that ranking a whole catalog costs little more per item than its
+    /// dot products.
     fn rank_encoded(
         &mut self,
         profile: &Profile,
         candidates: &[&Item],
+        keys: &[u64],
         vectors: &[f32],
         options: &RankOptions,
         now_ms: i64,
@@ -355,8 +374,9 @@ impl<B: SimilarityBackend> Ranker<B> {
             }
         }
         let recent = &recent[recent.len().saturating_sub(self.model.config.max_len)..];
-        let mut short = vec![0f32; n];
         let mut recent_vectors = Vec::new();
+        let mut intent = None;
+        let mut evidence = KeyMap::default();
         if !recent.is_empty() {
             let items: Vec<&Item> = recent.iter().map(|&(i, _, _)| i).collect();
             recent_vectors = self.vectors(&items)?;
@@ -370,19 +390,9 @@ impl<B: SimilarityBackend> Ranker<B> {
                         .map(|p| ts.saturating_sub(recent[p].2) / 1000),
                 })
                 .collect();
-            if let Some(intent) = self.intent(&recent_vectors, &steps)? {
-                short = self
-                    .backend
-                    .similarities(vectors, dim, &[&intent])
-                    .swap_remove(0);
-            }
+            intent = self.intent(&recent_vectors, &steps)?;
             let history: Vec<u64> = recent.iter().map(|(i, _, _)| id_key(&i.id)).collect();
-            let evidence = self.model.sequence_evidence(&history);
-            if !evidence.is_empty() {
-                for (s, c) in short.iter_mut().zip(candidates) {
-                    *s += evidence.get(&id_key(&c.id)).copied().unwrap_or(0.0);
-                }
-            }
+            evidence.extend(self.model.sequence_evidence(&history));
         }
 
         // Long-term: affinity-weighted mean of remembered items.
@@ -391,18 +401,15 @@ impl<B: SimilarityBackend> Ranker<B> {
             .filter(|r| r.affinity > 0.0)
             .map(|r| (r.item, r.affinity))
             .collect();
-        let mut long = vec![0f32; n];
+        let mut taste = None;
         if !remembered.is_empty() {
             let items: Vec<&Item> = remembered.iter().map(|&(i, _)| i).collect();
             let rows = self.vectors(&items)?;
-            let mut taste = vec![0f32; dim];
+            let mut sum = vec![0f32; dim];
             for ((_, a), row) in remembered.iter().zip(rows.chunks_exact(dim)) {
-                taste.iter_mut().zip(row).for_each(|(t, x)| *t += a * x);
+                sum.iter_mut().zip(row).for_each(|(t, x)| *t += a * x);
             }
-            long = self
-                .backend
-                .similarities(vectors, dim, &[&taste])
-                .swap_remove(0);
+            taste = Some(sum);
         }
 
         // The query: content similarity plus word overlap.
@@ -411,35 +418,42 @@ impl<B: SimilarityBackend> Ranker<B> {
             .as_deref()
             .map(str::trim)
             .filter(|q| !q.is_empty());
-        let mut query_score = vec![0f32; n];
+        let mut query_vector = None;
         let mut query_hits = vec![0f32; n];
         if let Some(q) = query {
             let probe = Item {
                 title: Some(q.to_string()),
                 ..Item::new(format!("query:{q}"))
             };
-            let qv = self.model.encode_items(&[probe], false)?;
-            query_score = self
-                .backend
-                .similarities(vectors, dim, &[&qv])
-                .swap_remove(0);
-            let words: HashSet<String> = title_words(q).into_iter().collect();
+            query_vector = Some(self.model.encode_items(&[probe], false)?);
+            let mut words = title_words(q);
+            words.sort_unstable();
+            words.dedup();
             for (h, c) in query_hits.iter_mut().zip(candidates) {
-                let text = format!(
-                    "{} {} {} {}",
-                    c.title.as_deref().unwrap_or(""),
-                    c.category.as_deref().unwrap_or(""),
-                    c.brand.as_deref().unwrap_or(""),
-                    c.tags.join(" ")
-                );
-                let have: HashSet<String> = title_words(&text).into_iter().collect();
-                *h = words.iter().filter(|w| have.contains(*w)).count() as f32
-                    / words.len().max(1) as f32;
+                *h = share_of_words(&words, c);
             }
         }
 
-        let passed_over: HashSet<&str> = profile.passed_over(2).collect();
-        let purchased: HashSet<&str> = profile.purchased_ids().collect();
+        // Every probe's similarities in one pass over the candidates' vectors.
+        let probes: Vec<&[f32]> = [&intent, &taste, &query_vector]
+            .into_iter()
+            .flatten()
+            .map(Vec::as_slice)
+            .collect();
+        let mut similarities = self.backend.similarities(vectors, dim, &probes).into_iter();
+        let mut next = |probe: &Option<Vec<f32>>| match probe {
+            Some(_) => similarities.next().unwrap_or_else(|| vec![0.0; n]),
+            None => vec![0.0; n],
+        };
+        let (mut short, long, query_score) = (next(&intent), next(&taste), next(&query_vector));
+        if !evidence.is_empty() {
+            for (s, key) in short.iter_mut().zip(keys) {
+                *s += evidence.get(key).copied().unwrap_or(0.0);
+            }
+        }
+
+        let passed_over = IdSet::new(profile.passed_over(2));
+        let purchased = IdSet::new(profile.purchased_ids());
         let (zs, zl, zq) = (
             standardise(&short),
             standardise(&long),
@@ -469,7 +483,7 @@ impl<B: SimilarityBackend> Ranker<B> {
                 } else {
                     0.0
                 };
-                let penalty = if passed_over.contains(candidates[j].id.as_str()) {
+                let penalty = if passed_over.contains(keys[j], candidates[j]) {
                     0.5
                 } else {
                     0.0
@@ -478,64 +492,229 @@ impl<B: SimilarityBackend> Ranker<B> {
             })
             .collect();
 
-        let excluded: HashSet<&str> = options.exclude.iter().map(String::as_str).collect();
+        let excluded = IdSet::new(options.exclude.iter().map(String::as_str));
         let mut pool: Vec<usize> = (0..n)
             .filter(|&j| {
-                let id = candidates[j].id.as_str();
-                let bought = options.exclude_purchased && purchased.contains(id);
-                !(excluded.contains(id) || bought)
+                let (key, c) = (keys[j], candidates[j]);
+                let bought = options.exclude_purchased && purchased.contains(key, c);
+                !(excluded.contains(key, c) || bought)
             })
             .collect();
         let k = options.k.unwrap_or(n).min(pool.len());
         let picked = select(&mut pool, &scores, vectors, dim, options.diversity, k);
 
-        let interests = profile.interests(now_ms);
-        let last = recent.last().map(|(i, _, _)| i);
+        let why = Explainer::new(&self.model, profile, now_ms, recent, recent_vectors, query);
         Ok(picked
             .into_iter()
-            .map(|j| {
-                let c = &candidates[j];
-                let v = &vectors[j * dim..(j + 1) * dim];
-                let mut reasons = Vec::new();
-                if let Some(q) = query.filter(|_| query_hits[j] > 0.0) {
-                    reasons.push(Reason::MatchesQuery {
-                        text: format!("matches your search “{q}”"),
-                    });
-                }
-                if let Some(last) =
-                    last.filter(|l| l.id != c.id && last_successor(&self.model, l, c))
-                {
-                    reasons.push(Reason::OftenNext {
-                        text: format!("often chosen after {}", display_name(last)),
-                        item: last.id.clone(),
-                    });
-                }
-                if let Some((item, action)) = closest(recent, &recent_vectors, v, dim, &c.id) {
-                    reasons.push(Reason::SimilarTo {
-                        text: format!("because you {} {}", verb(action), display_name(item)),
-                        item: item.id.clone(),
-                        action,
-                    });
-                }
-                if purchased.contains(c.id.as_str()) {
-                    reasons.push(Reason::BoughtBefore {
-                        text: "you bought this before".into(),
-                    });
-                }
-                let own = facets(c);
-                if let Some(i) = interests.iter().take(5).find(|i| own.contains(&i.facet)) {
-                    reasons.push(Reason::Interest {
-                        text: format!("matches your interest in {}", i.facet.label),
-                        label: i.facet.label.clone(),
-                    });
-                }
-                Ranked {
-                    id: c.id.clone(),
-                    score: scores[j],
-                    reasons,
-                }
+            .map(|j| Ranked {
+                id: candidates[j].id.clone(),
+                score: scores[j],
+                reasons: why.reasons(
+                    candidates[j],
+                    keys[j],
+                    &vectors[j * dim..(j + 1) * dim],
+                    query_hits[j] > 0.0,
+                    purchased.contains(keys[j], candidates[j]),
+                ),
             })
             .collect())
+    }
+}
+
+/// The reasons of one ranking, with everything that is the same for every candidate worked
+/// out once: the latest item's successors, the top interests, the texts.
+struct Explainer<'a> {
+    dim: usize,
+    /// The query, as the page shows it: "matches your search “…”".
+    query: Option<String>,
+    /// The latest engaged item, what often follows it, and the text saying so.
+    last: Option<(&'a Item, KeySet, String)>,
+    recent: &'a [(&'a Item, EventKind, i64)],
+    recent_keys: Vec<u64>,
+    recent_vectors: Vec<f32>,
+    /// The positions in `recent` a candidate is compared with: the latest of each item (id and
+    /// vector), since the latest of equally close ones is the reason. A shopper acts on the
+    /// same few items again and again.
+    distinct: Vec<usize>,
+    /// "because you viewed …", per recent item.
+    because: Vec<String>,
+    /// The shopper's top interests, with their texts.
+    interests: Vec<(Facet, String)>,
+}
+
+/// How many of the shopper's strongest interests a candidate is matched against.
+const TOP_INTERESTS: usize = 5;
+
+impl<'a> Explainer<'a> {
+    fn new(
+        model: &Model,
+        profile: &Profile,
+        now_ms: i64,
+        recent: &'a [(&'a Item, EventKind, i64)],
+        recent_vectors: Vec<f32>,
+        query: Option<&str>,
+    ) -> Self {
+        let last = recent.last().map(|&(item, _, _)| {
+            let successors = if model.config.blend.transition > 0.0 {
+                model
+                    .transitions
+                    .successors(id_key(&item.id))
+                    .map(|(key, _)| key)
+                    .collect()
+            } else {
+                KeySet::default()
+            };
+            let text = format!("often chosen after {}", display_name(item));
+            (item, successors, text)
+        });
+        let dim = model.config.dim;
+        let mut seen = HashSet::new();
+        let mut distinct: Vec<usize> = (0..recent.len())
+            .rev()
+            .filter(|&t| {
+                let row = &recent_vectors[t * dim..(t + 1) * dim];
+                seen.insert((
+                    &recent[t].0.id,
+                    row.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
+                ))
+            })
+            .collect();
+        distinct.reverse();
+        Explainer {
+            dim,
+            query: query.map(|q| format!("matches your search “{q}”")),
+            last,
+            recent,
+            recent_keys: recent.iter().map(|(i, _, _)| id_key(&i.id)).collect(),
+            recent_vectors,
+            distinct,
+            because: recent
+                .iter()
+                .map(|&(item, action, _)| {
+                    format!("because you {} {}", verb(action), display_name(item))
+                })
+                .collect(),
+            interests: profile
+                .interests(now_ms)
+                .into_iter()
+                .take(TOP_INTERESTS)
+                .map(|i| {
+                    let text = format!("matches your interest in {}", i.facet.label);
+                    (i.facet, text)
+                })
+                .collect(),
+        }
+    }
+
+    /// Why `c` (id key `key`, vector `v`) was ranked: strongest first.
+    fn reasons(&self, c: &Item, key: u64, v: &[f32], answers: bool, bought: bool) -> Vec<Reason> {
+        let mut reasons = Vec::new();
+        if let Some(text) = self.query.as_ref().filter(|_| answers) {
+            reasons.push(Reason::MatchesQuery { text: text.clone() });
+        }
+        if let Some((last, _, text)) = self
+            .last
+            .as_ref()
+            .filter(|(last, next, _)| last.id != c.id && next.contains(&key))
+        {
+            reasons.push(Reason::OftenNext {
+                text: text.clone(),
+                item: last.id.clone(),
+            });
+        }
+        if let Some(t) = self.closest(v, key, &c.id) {
+            let (item, action, _) = self.recent[t];
+            reasons.push(Reason::SimilarTo {
+                text: self.because[t].clone(),
+                item: item.id.clone(),
+                action,
+            });
+        }
+        if bought {
+            reasons.push(Reason::BoughtBefore {
+                text: "you bought this before".into(),
+            });
+        }
+        if let Some((facet, text)) = self.interests.iter().find(|(f, _)| f.is_of(c)) {
+            reasons.push(Reason::Interest {
+                text: text.clone(),
+                label: facet.label.clone(),
+            });
+        }
+        reasons
+    }
+
+    /// The recent item most similar to `v` (cosine ≥ 0.5), other than the candidate itself
+    /// (id key `key`): its position in `recent`.
+    fn closest(&self, v: &[f32], key: u64, id: &str) -> Option<usize> {
+        let itself = |t: usize| self.recent_keys[t] == key && self.recent[t].0.id == id;
+        let row = |t: usize| &self.recent_vectors[t * self.dim..(t + 1) * self.dim];
+        self.distinct
+            .iter()
+            .filter(|&&t| !itself(t))
+            .map(|&t| (t, dot(row(t), v)))
+            .filter(|&(_, s)| s >= 0.5)
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(t, _)| t)
+    }
+}
+
+/// The share of the query's (distinct) `words` that the item's text carries, as words of its
+/// title, category, brand and tags read together.
+fn share_of_words(words: &[String], item: &Item) -> f32 {
+    if words.is_empty() {
+        return 0.0;
+    }
+    let fields = [&item.title, &item.category, &item.brand]
+        .into_iter()
+        .flatten()
+        .map(String::as_str)
+        .chain(item.tags.iter().map(String::as_str));
+    let mut found = vec![false; words.len()];
+    for word in fields.flat_map(title_word_slices).take(MAX_TITLE_WORDS) {
+        let lower;
+        let word = if word
+            .bytes()
+            .any(|b| b.is_ascii_uppercase() || !b.is_ascii())
+        {
+            lower = word.to_lowercase();
+            lower.as_str()
+        } else {
+            word
+        };
+        if let Ok(i) = words.binary_search_by(|w| w.as_str().cmp(word)) {
+            found[i] = true;
+        }
+    }
+    found.iter().filter(|&&f| f).count() as f32 / words.len() as f32
+}
+
+/// A set of item ids, looked up by their id keys first: a candidate that is not in it (almost
+/// all of them) costs one lookup of a number, not the hashing of its id.
+struct IdSet<'a> {
+    keys: KeySet,
+    ids: HashSet<&'a str>,
+}
+
+impl<'a> IdSet<'a> {
+    fn new(ids: impl Iterator<Item = &'a str>) -> Self {
+        let ids: HashSet<&str> = ids.collect();
+        IdSet {
+            keys: ids.iter().map(|id| id_key(id)).collect(),
+            ids,
+        }
+    }
+
+    /// Whether `item`, whose id key is `key`, is in the set. The item is read only if the key
+    /// is there: reading 100,000 items scattered in memory was most of ranking a catalog.
+    fn contains(&self, key: u64, item: &Item) -> bool {
+        self.keys.contains(&key) && self.has_id(item)
+    }
+
+    /// Kept out of line, so that the compiler cannot read `item` before the key is found.
+    #[inline(never)]
+    fn has_id(&self, item: &Item) -> bool {
+        self.ids.contains(item.id.as_str())
     }
 }
 
@@ -626,33 +805,6 @@ fn standardise(xs: &[f32]) -> Vec<f32> {
     xs.iter()
         .map(|x| if std > 1e-9 { (x - mean) / std } else { 0.0 })
         .collect()
-}
-
-/// The recent item most similar to `v` (cosine ≥ 0.5), other than the candidate itself.
-fn closest<'a>(
-    recent: &'a [(&'a Item, EventKind, i64)],
-    vectors: &[f32],
-    v: &[f32],
-    dim: usize,
-    id: &str,
-) -> Option<(&'a Item, EventKind)> {
-    recent
-        .iter()
-        .zip(vectors.chunks_exact(dim))
-        .filter(|((item, _, _), _)| item.id != id)
-        .map(|(&(item, kind, _), row)| (item, kind, dot(row, v)))
-        .filter(|&(_, _, s)| s >= 0.5)
-        .max_by(|a, b| a.2.total_cmp(&b.2))
-        .map(|(item, kind, _)| (item, kind))
-}
-
-fn last_successor(model: &Model, last: &Item, candidate: &Item) -> bool {
-    let key = id_key(&candidate.id);
-    model.config.blend.transition > 0.0
-        && model
-            .transitions
-            .successors(id_key(&last.id))
-            .any(|(k, _)| k == key)
 }
 
 fn display_name(item: &Item) -> String {

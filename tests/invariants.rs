@@ -7,6 +7,9 @@
 //! - whatever is rejected leaves the export byte-identical and carries a documented code;
 //! - ranking, explaining, summarising and the JSON export never fail on an accepted profile.
 //!
+//! And one that the ranker's speed rests on: the cheap facet check it matches candidates to
+//! interests with says what the facets themselves say.
+//!
 //! `PROPTEST_CASES` sets the number of sequences (a few hundred by default, for `make test`;
 //! the README's figure is from a run of 100,000).
 
@@ -15,7 +18,7 @@ mod common;
 use std::sync::LazyLock;
 
 use proptest::prelude::*;
-use tastebud::profile::EventWeights;
+use tastebud::profile::{facets, EventWeights};
 use tastebud::{Event, EventKind, Item, Model, Personalizer, Profile, ProfileConfig, RankOptions};
 
 static MODEL: LazyLock<Model> = LazyLock::new(common::default_model);
@@ -331,5 +334,16 @@ proptest! {
         ops in proptest::collection::vec(op(), 1..30),
     ) {
         run(config, ops)?;
+    }
+
+    #[test]
+    fn a_facet_is_of_an_item_exactly_when_the_item_has_it(a in item(), b in item()) {
+        // `a` shouted: the same keywords, other letters.
+        let loud = Item { title: a.title.as_ref().map(|t| t.to_uppercase()), ..a.clone() };
+        for facet in facets(&a).iter().chain(&facets(&b)) {
+            for item in [&a, &loud, &b] {
+                prop_assert_eq!(facet.is_of(item), facets(item).contains(facet), "{:?}", facet);
+            }
+        }
     }
 }

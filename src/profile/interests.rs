@@ -88,11 +88,62 @@ pub fn facets(item: &Item) -> Vec<Facet> {
 
 /// Lowercased runs of at least [`MIN_KEYWORD_LETTERS`] letters, minus stopwords.
 fn keywords(title: &str) -> impl Iterator<Item = String> + '_ {
+    keyword_runs(title)
+        .map(str::to_lowercase)
+        .filter(|w| !STOPWORDS.contains(&w.as_str()))
+}
+
+/// The runs of letters [`keywords`] lowercases.
+fn keyword_runs(title: &str) -> impl Iterator<Item = &str> {
     title
         .split(|c: char| !c.is_alphabetic())
         .filter(|w| w.chars().count() >= MIN_KEYWORD_LETTERS)
-        .map(str::to_lowercase)
-        .filter(|w| !STOPWORDS.contains(&w.as_str()))
+}
+
+impl Facet {
+    /// Whether `item` has this facet: `facets(item).contains(self)`, without building the
+    /// facets, so that a ranker can match thousands of candidates to interests cheaply.
+    pub fn is_of(&self, item: &Item) -> bool {
+        let label = self.label.as_str();
+        if label.is_empty() {
+            return false;
+        }
+        match self.kind {
+            FacetKind::Category => {
+                // The label is the path down to some level: the levels, joined with '/'.
+                let mut rest = label;
+                for (n, level) in item.category_levels().enumerate() {
+                    let Some(after) = (if n == 0 {
+                        Some(rest)
+                    } else {
+                        rest.strip_prefix('/')
+                    })
+                    .and_then(|r| r.strip_prefix(level)) else {
+                        return false;
+                    };
+                    if after.is_empty() {
+                        return true;
+                    }
+                    rest = after;
+                }
+                false
+            }
+            FacetKind::Brand => item.brand.as_deref().is_some_and(|b| b.trim() == label),
+            FacetKind::Tag => item.tags.iter().any(|t| t.trim() == label),
+            FacetKind::Keyword => {
+                !STOPWORDS.contains(&label)
+                    && item.title.as_deref().is_some_and(|title| {
+                        keyword_runs(title).any(|w| {
+                            if w.is_ascii() {
+                                w.bytes().map(|b| b.to_ascii_lowercase()).eq(label.bytes())
+                            } else {
+                                w.to_lowercase() == label
+                            }
+                        })
+                    })
+            }
+        }
+    }
 }
 
 impl Profile {
