@@ -11,6 +11,7 @@ mod user_encoder;
 
 use std::borrow::Borrow;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use candle_core::Device;
 use candle_nn::VarBuilder;
@@ -164,8 +165,9 @@ pub struct Model {
     /// The candle modules, for training; a model read from bytes has none.
     modules: Option<Modules>,
     /// The encoders' weights for the inference loops, read straight from the file; a model
-    /// being trained has none (its weights are still changing).
-    frozen: Option<Frozen>,
+    /// being trained has none (its weights are still changing). Shared: they never change, so
+    /// a clone of the model (a second personalizer on the page) costs no copy of them.
+    frozen: Option<Arc<Frozen>>,
 }
 
 /// The encoders as candle modules: the model's definition.
@@ -203,7 +205,7 @@ impl Model {
             transitions,
             device: Device::Cpu,
             modules: None,
-            frozen: Some(frozen),
+            frozen: Some(Arc::new(frozen)),
         })
     }
 
@@ -265,7 +267,7 @@ impl Model {
     }
 
     fn frozen(&self) -> Result<&Frozen> {
-        self.frozen.as_ref().ok_or_else(|| {
+        self.frozen.as_deref().ok_or_else(|| {
             crate::Error::Internal(
                 "a model built for training runs only through candle; write it with ModelFile \
                  and read it back with Model::from_bytes to rank with it"
