@@ -374,6 +374,7 @@ impl<B: SimilarityBackend> Ranker<B> {
             }
         }
         let recent = &recent[recent.len().saturating_sub(self.model.config.max_len)..];
+        let recent_keys: Vec<u64> = recent.iter().map(|(i, _, _)| id_key(&i.id)).collect();
         let mut recent_vectors = Vec::new();
         let mut intent = None;
         let mut evidence = KeyMap::default();
@@ -391,8 +392,7 @@ impl<B: SimilarityBackend> Ranker<B> {
                 })
                 .collect();
             intent = self.intent(&recent_vectors, &steps)?;
-            let history: Vec<u64> = recent.iter().map(|(i, _, _)| id_key(&i.id)).collect();
-            evidence.extend(self.model.sequence_evidence(&history));
+            evidence.extend(self.model.sequence_evidence(&recent_keys));
         }
 
         // Long-term: affinity-weighted mean of remembered items.
@@ -441,9 +441,11 @@ impl<B: SimilarityBackend> Ranker<B> {
             .map(Vec::as_slice)
             .collect();
         let mut similarities = self.backend.similarities(vectors, dim, &probes).into_iter();
-        let mut next = |probe: &Option<Vec<f32>>| match probe {
-            Some(_) => similarities.next().unwrap_or_else(|| vec![0.0; n]),
-            None => vec![0.0; n],
+        let mut next = |probe: &Option<Vec<f32>>| {
+            probe
+                .as_ref()
+                .and_then(|_| similarities.next())
+                .unwrap_or_else(|| vec![0.0; n])
         };
         let (mut short, long, query_score) = (next(&intent), next(&taste), next(&query_vector));
         if !evidence.is_empty() {
@@ -503,7 +505,15 @@ impl<B: SimilarityBackend> Ranker<B> {
         let k = options.k.unwrap_or(n).min(pool.len());
         let picked = select(&mut pool, &scores, vectors, dim, options.diversity, k);
 
-        let why = Explainer::new(&self.model, profile, now_ms, recent, recent_vectors, query);
+        let why = Explainer::new(
+            &self.model,
+            profile,
+            now_ms,
+            recent,
+            recent_keys,
+            recent_vectors,
+            query,
+        );
         Ok(picked
             .into_iter()
             .map(|j| Ranked {
@@ -551,22 +561,26 @@ impl<'a> Explainer<'a> {
         profile: &Profile,
         now_ms: i64,
         recent: &'a [(&'a Item, EventKind, i64)],
+        recent_keys: Vec<u64>,
         recent_vectors: Vec<f32>,
         query: Option<&str>,
     ) -> Self {
-        let last = recent.last().map(|&(item, _, _)| {
-            let successors = if model.config.blend.transition > 0.0 {
-                model
-                    .transitions
-                    .successors(id_key(&item.id))
-                    .map(|(key, _)| key)
-                    .collect()
-            } else {
-                KeySet::default()
-            };
-            let text = format!("often chosen after {}", display_name(item));
-            (item, successors, text)
-        });
+        let last = recent
+            .last()
+            .zip(recent_keys.last())
+            .map(|(&(item, _, _), &key)| {
+                let successors = if model.config.blend.transition > 0.0 {
+                    model
+                        .transitions
+                        .successors(key)
+                        .map(|(key, _)| key)
+                        .collect()
+                } else {
+                    KeySet::default()
+                };
+                let text = format!("often chosen after {}", display_name(item));
+                (item, successors, text)
+            });
         let dim = model.config.dim;
         let mut seen = HashSet::new();
         let mut distinct: Vec<usize> = (0..recent.len())
@@ -585,7 +599,7 @@ impl<'a> Explainer<'a> {
             query: query.map(|q| format!("matches your search “{q}”")),
             last,
             recent,
-            recent_keys: recent.iter().map(|(i, _, _)| id_key(&i.id)).collect(),
+            recent_keys,
             recent_vectors,
             distinct,
             because: recent

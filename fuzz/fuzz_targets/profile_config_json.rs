@@ -5,14 +5,9 @@
 //! one leaves the export as it was.
 #![no_main]
 
-use std::sync::LazyLock;
-
 use libfuzzer_sys::fuzz_target;
-use tastebud::{wire, Event, EventKind, Item, Profile, ProfileConfig};
-use tastebud_fuzz::{busy_profile, check_change, check_profile, check_round_trip};
-
-static PROFILE: LazyLock<Profile> =
-    LazyLock::new(|| busy_profile(ProfileConfig::default()).expect("a valid profile"));
+use tastebud::{wire, Event, EventKind, Item, Profile};
+use tastebud_fuzz::{check_change, check_profile, check_round_trip, BUSY_PROFILE};
 
 fuzz_target!(|json: &[u8]| {
     let Ok(config) = wire::profile_config_from_json(json) else {
@@ -22,7 +17,7 @@ fuzz_target!(|json: &[u8]| {
     if let Ok(fresh) = &fresh {
         check_round_trip(fresh);
     }
-    let mut profile = PROFILE.clone();
+    let mut profile = BUSY_PROFILE.clone();
     let before = profile.to_bytes();
     let accepted = profile.set_config(config).is_ok();
     assert_eq!(

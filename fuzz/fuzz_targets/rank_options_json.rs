@@ -3,21 +3,16 @@
 //! explain them without changing the profile.
 #![no_main]
 
-use std::sync::LazyLock;
-
 use libfuzzer_sys::fuzz_target;
-use tastebud::{wire, Item, Profile, ProfileConfig};
-use tastebud_fuzz::{busy_profile, personalizer};
-
-static PROFILE: LazyLock<Profile> =
-    LazyLock::new(|| busy_profile(ProfileConfig::default()).expect("a valid profile"));
+use tastebud::{wire, Item};
+use tastebud_fuzz::{personalizer, BUSY_PROFILE};
 
 fuzz_target!(|json: &[u8]| {
     let Ok(options) = wire::rank_options_from_json(json) else {
         return;
     };
-    let mut p = personalizer(PROFILE.clone());
-    let mut candidates: Vec<Item> = PROFILE.items(0).map(|r| r.item.clone()).collect();
+    let mut p = personalizer(BUSY_PROFILE.clone());
+    let mut candidates: Vec<Item> = BUSY_PROFILE.items(0).map(|r| r.item.clone()).collect();
     candidates.push(Item::new("sku-new"));
     for now in [1_700_000_100_000, i64::MAX] {
         if let Ok(ranked) = p.rank(&candidates, &options, now) {
@@ -27,7 +22,7 @@ fuzz_target!(|json: &[u8]| {
         }
     }
     assert!(
-        p.profile().to_bytes() == PROFILE.to_bytes(),
+        p.profile().to_bytes() == BUSY_PROFILE.to_bytes(),
         "ranking changed the profile"
     );
 });

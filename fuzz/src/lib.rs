@@ -163,6 +163,10 @@ pub fn rank_with(model: Model) {
     std::hint::black_box(p.rank(&candidates, &RankOptions::default(), 0).is_ok());
 }
 
+/// [`busy_profile`] under the default configuration, built once.
+pub static BUSY_PROFILE: LazyLock<Profile> =
+    LazyLock::new(|| busy_profile(ProfileConfig::default()).expect("a valid profile"));
+
 /// Every kind of event on catalog-like items, out of time order, with searches and a forget.
 pub fn busy_profile(config: ProfileConfig) -> tastebud::Result<Profile> {
     let mut profile = Profile::new(config)?;
