@@ -159,8 +159,8 @@ impl Step {
 pub struct Model {
     /// Its configuration.
     pub config: ModelConfig,
-    /// Item-to-item successor counts.
-    pub transitions: Transitions,
+    /// Item-to-item successor counts: shared, like the frozen weights, so a clone copies none.
+    pub transitions: Arc<Transitions>,
     device: Device,
     /// The candle modules, for training; a model read from bytes has none.
     modules: Option<Modules>,
@@ -188,7 +188,7 @@ impl Model {
         };
         Ok(Model {
             config,
-            transitions,
+            transitions: Arc::new(transitions),
             device,
             modules: Some(modules),
             frozen: None,
@@ -202,7 +202,7 @@ impl Model {
         let frozen = Frozen::from_weights(&config, weights)?;
         Ok(Model {
             config,
-            transitions,
+            transitions: Arc::new(transitions),
             device: Device::Cpu,
             modules: None,
             frozen: Some(Arc::new(frozen)),

@@ -3,6 +3,7 @@
 //! early stopping on validation NDCG@10, then the blend weights chosen on validation.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Instant;
 
 use candle_core::{DType, Device, Tensor, Var};
@@ -250,7 +251,7 @@ pub fn fit(
         &keys,
         opts.transitions_per_item,
     );
-    model.transitions = valid_table;
+    model.transitions = Arc::new(valid_table);
     // Coordinate search: the transition weight with no repeat term, then the repeat weight
     // (which only matters when history is not masked) at the best transition weight.
     let mut blend_search: Vec<((f32, f32), f64)> = Vec::new();
@@ -283,11 +284,11 @@ pub fn fit(
     }
     let ((transition, repeat), _) = best;
     model.config.blend = Blend { transition, repeat };
-    model.transitions = transition_table(
+    model.transitions = Arc::new(transition_table(
         &train_sequences(ds, Stage::Test),
         &keys,
         opts.transitions_per_item,
-    );
+    ));
     let weights = vars
         .iter()
         .map(|(n, v)| (n.clone(), v.as_tensor().clone()))
