@@ -26,7 +26,7 @@ use crate::event::EventKind;
 use crate::features::{id_key, title_word_slices, title_words, MAX_TITLE_WORDS};
 use crate::item::Item;
 use crate::model::{dot, Model, Step};
-use crate::profile::{Facet, Profile};
+use crate::profile::{first_facet_of, Facet, Profile};
 
 /// How to rank.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -548,8 +548,9 @@ struct Explainer<'a> {
     distinct: Vec<usize>,
     /// "because you viewed …", per recent item.
     because: Vec<String>,
-    /// The shopper's top interests, with their texts.
-    interests: Vec<(Facet, String)>,
+    /// The shopper's top interests, strongest first, and their texts.
+    interests: Vec<Facet>,
+    interest_texts: Vec<String>,
 }
 
 /// How many of the shopper's strongest interests a candidate is matched against.
@@ -594,6 +595,12 @@ impl<'a> Explainer<'a> {
             })
             .collect();
         distinct.reverse();
+        let interests: Vec<Facet> = profile
+            .interests(now_ms)
+            .into_iter()
+            .take(TOP_INTERESTS)
+            .map(|i| i.facet)
+            .collect();
         Explainer {
             dim,
             query: query.map(|q| format!("matches your search “{q}”")),
@@ -608,15 +615,11 @@ impl<'a> Explainer<'a> {
                     format!("because you {} {}", verb(action), display_name(item))
                 })
                 .collect(),
-            interests: profile
-                .interests(now_ms)
-                .into_iter()
-                .take(TOP_INTERESTS)
-                .map(|i| {
-                    let text = format!("matches your interest in {}", i.facet.label);
-                    (i.facet, text)
-                })
+            interest_texts: interests
+                .iter()
+                .map(|f| format!("matches your interest in {}", f.label))
                 .collect(),
+            interests,
         }
     }
 
@@ -649,10 +652,10 @@ impl<'a> Explainer<'a> {
                 text: "you bought this before".into(),
             });
         }
-        if let Some((facet, text)) = self.interests.iter().find(|(f, _)| f.is_of(c)) {
+        if let Some(i) = first_facet_of(&self.interests, c) {
             reasons.push(Reason::Interest {
-                text: text.clone(),
-                label: facet.label.clone(),
+                text: self.interest_texts[i].clone(),
+                label: self.interests[i].label.clone(),
             });
         }
         reasons

@@ -18,7 +18,7 @@ mod common;
 use std::sync::LazyLock;
 
 use proptest::prelude::*;
-use tastebud::profile::{facets, EventWeights};
+use tastebud::profile::{facets, first_facet_of, EventWeights, Facet};
 use tastebud::{Event, EventKind, Item, Model, Personalizer, Profile, ProfileConfig, RankOptions};
 
 static MODEL: LazyLock<Model> = LazyLock::new(common::default_model);
@@ -344,6 +344,28 @@ proptest! {
             for item in [&a, &loud, &b] {
                 prop_assert_eq!(facet.is_of(item), facets(item).contains(facet), "{:?}", facet);
             }
+        }
+    }
+
+    #[test]
+    fn the_first_interest_an_item_has_is_found_as_one_by_one(
+        a in item(),
+        b in item(),
+        picks in proptest::collection::vec(any::<prop::sample::Index>(), 0..8),
+    ) {
+        // Interests drawn from both items' facets, in any order: some the item has, some not.
+        let pool: Vec<Facet> = facets(&a).into_iter().chain(facets(&b)).collect();
+        let interests: Vec<Facet> = if pool.is_empty() {
+            Vec::new()
+        } else {
+            picks.iter().map(|i| i.get(&pool).clone()).collect()
+        };
+        let loud = Item { title: a.title.as_ref().map(|t| t.to_uppercase()), ..a.clone() };
+        for item in [&a, &loud, &b] {
+            prop_assert_eq!(
+                first_facet_of(&interests, item),
+                interests.iter().position(|f| f.is_of(item))
+            );
         }
     }
 }

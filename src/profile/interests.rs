@@ -131,18 +131,51 @@ impl Facet {
             FacetKind::Brand => item.brand.as_deref().is_some_and(|b| b.trim() == label),
             FacetKind::Tag => item.tags.iter().any(|t| t.trim() == label),
             FacetKind::Keyword => {
-                !STOPWORDS.contains(&label)
-                    && item.title.as_deref().is_some_and(|title| {
-                        keyword_runs(title).any(|w| {
-                            if w.is_ascii() {
-                                w.bytes().map(|b| b.to_ascii_lowercase()).eq(label.bytes())
-                            } else {
-                                w.to_lowercase() == label
-                            }
-                        })
-                    })
+                self.is_keyword()
+                    && item
+                        .title
+                        .as_deref()
+                        .is_some_and(|title| keyword_runs(title).any(|w| is_word(w, label)))
             }
         }
+    }
+
+    /// Whether this is a keyword some title could have: a word that is not a stopword.
+    fn is_keyword(&self) -> bool {
+        self.kind == FacetKind::Keyword
+            && !self.label.is_empty()
+            && !STOPWORDS.contains(&&*self.label)
+    }
+}
+
+/// The position of the first of `facets` that `item` has: `facets.iter().position(|f|
+/// f.is_of(item))`, with the item's title split into words once rather than once per keyword,
+/// so that a ranker can match thousands of candidates to a shopper's top interests cheaply.
+pub fn first_facet_of(facets: &[Facet], item: &Item) -> Option<usize> {
+    let mut first = facets
+        .iter()
+        .position(|f| f.kind != FacetKind::Keyword && f.is_of(item));
+    let before = first.unwrap_or(facets.len());
+    let keywords: Vec<usize> = (0..before).filter(|&i| facets[i].is_keyword()).collect();
+    if let (Some(title), false) = (item.title.as_deref(), keywords.is_empty()) {
+        for w in keyword_runs(title) {
+            if let Some(&i) = keywords
+                .iter()
+                .find(|&&i| first.is_none_or(|f| i < f) && is_word(w, &facets[i].label))
+            {
+                first = Some(i);
+            }
+        }
+    }
+    first
+}
+
+/// Whether the title word `w` is the keyword `label` (lowercase).
+fn is_word(w: &str, label: &str) -> bool {
+    if w.is_ascii() {
+        w.bytes().map(|b| b.to_ascii_lowercase()).eq(label.bytes())
+    } else {
+        w.to_lowercase() == label
     }
 }
 

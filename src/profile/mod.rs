@@ -48,7 +48,7 @@ use crate::event::{Event, EventKind};
 use crate::item::Item;
 
 pub use format::FORMAT_VERSION;
-pub use interests::{facets, Facet, FacetKind, Interest};
+pub use interests::{facets, first_facet_of, Facet, FacetKind, Interest};
 pub use summary::{Activity, Intent, InterestShare, PriceBand, Summary};
 
 /// Largest allowed [`ProfileConfig::recent_events`].
