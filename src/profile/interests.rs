@@ -155,16 +155,16 @@ pub fn first_facet_of(facets: &[Facet], item: &Item) -> Option<usize> {
     let mut first = facets
         .iter()
         .position(|f| f.kind != FacetKind::Keyword && f.is_of(item));
-    let before = first.unwrap_or(facets.len());
-    let keywords: Vec<usize> = (0..before).filter(|&i| facets[i].is_keyword()).collect();
-    if let (Some(title), false) = (item.title.as_deref(), keywords.is_empty()) {
-        for w in keyword_runs(title) {
-            if let Some(&i) = keywords
-                .iter()
-                .find(|&&i| first.is_none_or(|f| i < f) && is_word(w, &facets[i].label))
-            {
-                first = Some(i);
-            }
+    let before = |first: Option<usize>| &facets[..first.unwrap_or(facets.len())];
+    if !before(first).iter().any(|f| f.kind == FacetKind::Keyword) {
+        return first;
+    }
+    for w in keyword_runs(item.title.as_deref().unwrap_or_default()) {
+        // The stopword check last: it runs only on a word that matches.
+        let matches =
+            |f: &Facet| f.kind == FacetKind::Keyword && is_word(w, &f.label) && f.is_keyword();
+        if let Some(i) = before(first).iter().position(matches) {
+            first = Some(i);
         }
     }
     first
