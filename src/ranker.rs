@@ -441,14 +441,10 @@ impl<B: SimilarityBackend> Ranker<B> {
             .map(Vec::as_slice)
             .collect();
         let mut similarities = self.backend.similarities(vectors, dim, &probes).into_iter();
-        let mut next = |probe: &Option<Vec<f32>>| {
-            probe
-                .as_ref()
-                .and_then(|_| similarities.next())
-                .unwrap_or_else(|| vec![0.0; n])
-        };
+        let mut next = |probe: &Option<Vec<f32>>| probe.as_ref().and_then(|_| similarities.next());
         let (mut short, long, query_score) = (next(&intent), next(&taste), next(&query_vector));
         if !evidence.is_empty() {
+            let short = short.get_or_insert_with(|| vec![0.0; n]);
             for (s, key) in short.iter_mut().zip(keys) {
                 *s += evidence.get(key).copied().unwrap_or(0.0);
             }
@@ -456,52 +452,57 @@ impl<B: SimilarityBackend> Ranker<B> {
 
         let passed_over = IdSet::new(profile.passed_over(2));
         let purchased = IdSet::new(profile.purchased_ids());
-        let (zs, zl, zq) = (
-            standardise(&short),
-            standardise(&long),
-            standardise(&query_score),
-        );
-        let personal_weight = if recent.is_empty() && remembered.is_empty() {
-            0.0
-        } else {
-            1.0
-        };
-        let order_weight = if personal_weight == 0.0 && query.is_none() {
+        let personal = !(recent.is_empty() && remembered.is_empty());
+        let order_weight = if !personal && query.is_none() {
             1.0
         } else {
             options.keep_order_weight
         };
-        // The incoming order, standardised; computed only when it weighs something.
-        let zo = if order_weight > 0.0 {
-            standardise(&(0..n).map(|p| -((1 + p) as f32).ln()).collect::<Vec<_>>())
-        } else {
-            vec![0.0; n]
+        // Score = (1 − order weight) · (the weighted terms − penalty) + order weight · 2 · the
+        // incoming order, each term standardised over the candidates. A term that is absent
+        // adds nothing, so it is not computed.
+        let mut scores = vec![0f32; n];
+        let mut add = |weight: f32, term: &[f32]| {
+            for (s, t) in scores.iter_mut().zip(term) {
+                *s += weight * t;
+            }
         };
-        let scores: Vec<f32> = (0..n)
-            .map(|j| {
-                let personal = personal_weight * (zs[j] + 0.5 * zl[j]);
-                let q = if query.is_some() {
-                    1.5 * zq[j] + 3.0 * query_hits[j]
-                } else {
-                    0.0
-                };
-                let penalty = if passed_over.contains(keys[j], candidates[j]) {
-                    0.5
-                } else {
-                    0.0
-                };
-                (1.0 - order_weight) * (personal + q - penalty) + order_weight * zo[j] * 2.0
-            })
-            .collect();
+        let rest = 1.0 - order_weight;
+        if let Some(short) = short {
+            add(rest, &standardised(short));
+        }
+        if let Some(long) = long {
+            add(0.5 * rest, &standardised(long));
+        }
+        if let Some(query_score) = query_score {
+            add(1.5 * rest, &standardised(query_score));
+            add(3.0 * rest, &query_hits);
+        }
+        if order_weight > 0.0 {
+            let order = (0..n).map(|p| -((1 + p) as f32).ln()).collect();
+            add(2.0 * order_weight, &standardised(order));
+        }
+        if !passed_over.is_empty() {
+            for (j, s) in scores.iter_mut().enumerate() {
+                if passed_over.contains(keys[j], candidates[j]) {
+                    *s -= rest * 0.5;
+                }
+            }
+        }
 
         let excluded = IdSet::new(options.exclude.iter().map(String::as_str));
-        let mut pool: Vec<usize> = (0..n)
-            .filter(|&j| {
-                let (key, c) = (keys[j], candidates[j]);
-                let bought = options.exclude_purchased && purchased.contains(key, c);
-                !(excluded.contains(key, c) || bought)
-            })
-            .collect();
+        let skip_bought = options.exclude_purchased && !purchased.is_empty();
+        let mut pool: Vec<usize> = if excluded.is_empty() && !skip_bought {
+            (0..n).collect()
+        } else {
+            (0..n)
+                .filter(|&j| {
+                    let (key, c) = (keys[j], candidates[j]);
+                    let bought = skip_bought && purchased.contains(key, c);
+                    !(excluded.contains(key, c) || bought)
+                })
+                .collect()
+        };
         let k = options.k.unwrap_or(n).min(pool.len());
         let picked = select(&mut pool, &scores, vectors, dim, options.diversity, k);
 
@@ -722,6 +723,10 @@ impl<'a> IdSet<'a> {
         }
     }
 
+    fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
     /// Whether `item`, whose id key is `key`, is in the set. The item is read only if the key
     /// is there: reading 100,000 items scattered in memory was most of ranking a catalog.
     fn contains(&self, key: u64, item: &Item) -> bool {
@@ -815,13 +820,15 @@ fn diverse(
     picked
 }
 
-fn standardise(xs: &[f32]) -> Vec<f32> {
+/// `xs` as z-scores (all zero when they do not vary), in place: what makes the weights of the
+/// terms mean the same whatever the candidates.
+fn standardised(mut xs: Vec<f32>) -> Vec<f32> {
     let n = xs.len().max(1) as f32;
     let mean = xs.iter().sum::<f32>() / n;
     let std = (xs.iter().map(|x| (x - mean).powi(2)).sum::<f32>() / n).sqrt();
-    xs.iter()
-        .map(|x| if std > 1e-9 { (x - mean) / std } else { 0.0 })
-        .collect()
+    let scale = if std > 1e-9 { 1.0 / std } else { 0.0 };
+    xs.iter_mut().for_each(|x| *x = (*x - mean) * scale);
+    xs
 }
 
 fn display_name(item: &Item) -> String {

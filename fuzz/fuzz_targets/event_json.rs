@@ -21,5 +21,5 @@ fuzz_target!(|input: &[u8]| {
             .is_ok();
         check_change(p.profile(), &before, accepted);
     }
-    check_profile(p.profile().clone());
+    check_profile(p.profile().clone(), input.len());
 });

@@ -7,6 +7,6 @@ use tastebud::Profile;
 
 fuzz_target!(|bytes: &[u8]| {
     if let Ok(profile) = Profile::from_bytes(bytes) {
-        tastebud_fuzz::check_profile(profile);
+        tastebud_fuzz::check_profile(profile, bytes.len());
     }
 });

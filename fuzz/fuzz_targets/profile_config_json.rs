@@ -45,5 +45,5 @@ fuzz_target!(|json: &[u8]| {
         let accepted = profile.record(event).is_ok();
         check_change(&profile, &before, accepted);
     }
-    check_profile(profile);
+    check_profile(profile, json.len());
 });

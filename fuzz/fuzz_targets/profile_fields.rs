@@ -8,6 +8,6 @@ use tastebud::Profile;
 
 fuzz_target!(|payload: &[u8]| {
     if let Ok(profile) = Profile::from_bytes(&tastebud_fuzz::frame_profile(payload)) {
-        tastebud_fuzz::check_profile(profile);
+        tastebud_fuzz::check_profile(profile, payload.len());
     }
 });
