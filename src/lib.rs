@@ -2,7 +2,9 @@
 //!
 //! The layers, each a module: [`features`] hashes what a page knows about a product,
 //! [`model`] turns items and event sequences into vectors, [`profile`] keeps the shopper's
-//! history and interests on the device, and [`ranker`] orders candidates with reasons.
+//! history and interests on the device, [`sequence`] says how its events become the user
+//! encoder's steps (for the page and the trainer alike), and [`ranker`] orders candidates with
+//! reasons.
 //! Nothing here knows about JavaScript; the bindings wrap it.
 #![warn(missing_docs)]
 #![deny(rustdoc::broken_intra_doc_links)]
@@ -15,6 +17,7 @@ pub mod model;
 pub mod personalizer;
 pub mod profile;
 pub mod ranker;
+pub mod sequence;
 pub mod wire;
 
 pub use error::{Error, Result};

@@ -27,6 +27,7 @@ use crate::features::{id_key, title_word_slices, title_words, MAX_TITLE_WORDS};
 use crate::item::Item;
 use crate::model::{dot, Model, Step};
 use crate::profile::{first_facet_of, Facet, Profile};
+use crate::sequence::{self, Engagement};
 
 /// How to rank.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -60,6 +61,14 @@ impl Default for RankOptions {
 }
 
 impl RankOptions {
+    /// The query, if it has more than blanks.
+    fn query(&self) -> Option<&str> {
+        self.query
+            .as_deref()
+            .map(str::trim)
+            .filter(|q| !q.is_empty())
+    }
+
     fn validate(&self) -> Result<()> {
         let unit = |name: &str, v: f32| {
             if (0.0..=1.0).contains(&v) {
@@ -327,12 +336,7 @@ impl<B: SimilarityBackend> Ranker<B> {
         now_ms: i64,
     ) -> Result<Vec<Ranked>> {
         options.validate()?;
-        if catalog.ranker != self.id {
-            return Err(Error::InvalidOptions(
-                "this catalog was prepared by another personalizer; prepare it with this one"
-                    .into(),
-            ));
-        }
+        self.check(catalog)?;
         let candidates: Vec<&Item> = catalog.items.iter().collect();
         self.rank_encoded(
             profile,
@@ -342,6 +346,42 @@ impl<B: SimilarityBackend> Ranker<B> {
             options,
             now_ms,
         )
+    }
+
+    /// The scores [`Ranker::rank_catalog`] orders `catalog` by, for the shopper of `profile`
+    /// at `now_ms`: higher first, equal scores in catalog order. What the trainer's evaluator
+    /// ranks by, so that its figures are what a page gets. `k` and `diversity` do not change
+    /// them; `exclude` and `excludePurchased` leave items out of a ranking, not these.
+    pub fn catalog_scores(
+        &mut self,
+        profile: &Profile,
+        catalog: &Catalog,
+        options: &RankOptions,
+        now_ms: i64,
+    ) -> Result<Vec<f32>> {
+        options.validate()?;
+        self.check(catalog)?;
+        let candidates: Vec<&Item> = catalog.items.iter().collect();
+        let scored = self.score(
+            profile,
+            &candidates,
+            &catalog.keys,
+            &catalog.vectors,
+            options,
+            now_ms,
+        )?;
+        Ok(scored.scores)
+    }
+
+    /// Refuses a catalog that another ranker (another model) prepared.
+    fn check(&self, catalog: &Catalog) -> Result<()> {
+        if catalog.ranker != self.id {
+            return Err(Error::InvalidOptions(
+                "this catalog was prepared by another personalizer; prepare it with this one"
+                    .into(),
+            ));
+        }
+        Ok(())
     }
 
     /// Ranks checked candidates whose id keys are `keys` and whose vectors are the rows of
@@ -362,35 +402,80 @@ impl<B: SimilarityBackend> Ranker<B> {
             return Ok(Vec::new());
         }
         let dim = self.model.config.dim;
+        let Scored {
+            scores,
+            recent,
+            recent_keys,
+            recent_vectors,
+            query_hits,
+        } = self.score(profile, candidates, keys, vectors, options, now_ms)?;
+        let purchased = IdSet::new(profile.purchased_ids());
 
-        // Short-term: the recent engaged events, as the trainer's sequences are built.
-        let mut recent: Vec<(&Item, EventKind, i64)> = Vec::new();
-        for e in profile
-            .recent_item_events()
-            .filter(|e| e.kind != EventKind::Impression)
-        {
-            if recent.last().map(|(i, _, _)| &i.id) != Some(&e.item.id) {
-                recent.push((e.item, e.kind, e.ts_ms));
-            }
-        }
-        let recent = &recent[recent.len().saturating_sub(self.model.config.max_len)..];
-        let recent_keys: Vec<u64> = recent.iter().map(|(i, _, _)| id_key(&i.id)).collect();
+        let excluded = IdSet::new(options.exclude.iter().map(String::as_str));
+        let skip_bought = options.exclude_purchased && !purchased.is_empty();
+        let mut pool: Vec<usize> = if excluded.is_empty() && !skip_bought {
+            (0..n).collect()
+        } else {
+            (0..n)
+                .filter(|&j| {
+                    let (key, c) = (keys[j], candidates[j]);
+                    let bought = skip_bought && purchased.contains(key, c);
+                    !(excluded.contains(key, c) || bought)
+                })
+                .collect()
+        };
+        let k = options.k.unwrap_or(n).min(pool.len());
+        let picked = select(&mut pool, &scores, vectors, dim, options.diversity, k);
+
+        let why = Explainer::new(
+            &self.model,
+            profile,
+            now_ms,
+            &recent,
+            recent_keys,
+            recent_vectors,
+            options.query(),
+        );
+        Ok(picked
+            .into_iter()
+            .map(|j| Ranked {
+                id: candidates[j].id.clone(),
+                score: scores[j],
+                reasons: why.reasons(
+                    candidates[j],
+                    keys[j],
+                    &vectors[j * dim..(j + 1) * dim],
+                    query_hits[j] > 0.0,
+                    purchased.contains(keys[j], candidates[j]),
+                ),
+            })
+            .collect())
+    }
+
+    /// Every candidate's score, and what the reasons need of how it was worked out.
+    fn score<'p>(
+        &mut self,
+        profile: &'p Profile,
+        candidates: &[&Item],
+        keys: &[u64],
+        vectors: &[f32],
+        options: &RankOptions,
+        now_ms: i64,
+    ) -> Result<Scored<'p>> {
+        let n = candidates.len();
+        let dim = self.model.config.dim;
+
+        // Short-term: the recent visits, by the sequence rules the trainer's loaders follow.
+        let mut recent = profile.visits();
+        recent.drain(..recent.len().saturating_sub(self.model.config.max_len));
+        let recent_keys: Vec<u64> = recent.iter().map(|v| id_key(&v.item.id)).collect();
         let mut recent_vectors = Vec::new();
         let mut intent = None;
         let mut evidence = KeyMap::default();
         if !recent.is_empty() {
-            let items: Vec<&Item> = recent.iter().map(|&(i, _, _)| i).collect();
+            let items: Vec<&Item> = recent.iter().map(|v| v.item).collect();
             recent_vectors = self.vectors(&items)?;
-            let steps: Vec<Step> = recent
-                .iter()
-                .enumerate()
-                .map(|(t, (_, kind, ts))| Step {
-                    kind: *kind,
-                    gap_seconds: t
-                        .checked_sub(1)
-                        .map(|p| ts.saturating_sub(recent[p].2) / 1000),
-                })
-                .collect();
+            let steps = sequence::steps(&recent);
             intent = self.intent(&recent_vectors, &steps)?;
             evidence.extend(self.model.sequence_evidence(&recent_keys));
         }
@@ -413,11 +498,7 @@ impl<B: SimilarityBackend> Ranker<B> {
         }
 
         // The query: content similarity plus word overlap.
-        let query = options
-            .query
-            .as_deref()
-            .map(str::trim)
-            .filter(|q| !q.is_empty());
+        let query = options.query();
         let mut query_vector = None;
         let mut query_hits = vec![0f32; n];
         if let Some(q) = query {
@@ -451,7 +532,6 @@ impl<B: SimilarityBackend> Ranker<B> {
         }
 
         let passed_over = IdSet::new(profile.passed_over(2));
-        let purchased = IdSet::new(profile.purchased_ids());
         let personal = !(recent.is_empty() && remembered.is_empty());
         let order_weight = if !personal && query.is_none() {
             1.0
@@ -489,47 +569,26 @@ impl<B: SimilarityBackend> Ranker<B> {
                 }
             }
         }
-
-        let excluded = IdSet::new(options.exclude.iter().map(String::as_str));
-        let skip_bought = options.exclude_purchased && !purchased.is_empty();
-        let mut pool: Vec<usize> = if excluded.is_empty() && !skip_bought {
-            (0..n).collect()
-        } else {
-            (0..n)
-                .filter(|&j| {
-                    let (key, c) = (keys[j], candidates[j]);
-                    let bought = skip_bought && purchased.contains(key, c);
-                    !(excluded.contains(key, c) || bought)
-                })
-                .collect()
-        };
-        let k = options.k.unwrap_or(n).min(pool.len());
-        let picked = select(&mut pool, &scores, vectors, dim, options.diversity, k);
-
-        let why = Explainer::new(
-            &self.model,
-            profile,
-            now_ms,
+        Ok(Scored {
+            scores,
             recent,
             recent_keys,
             recent_vectors,
-            query,
-        );
-        Ok(picked
-            .into_iter()
-            .map(|j| Ranked {
-                id: candidates[j].id.clone(),
-                score: scores[j],
-                reasons: why.reasons(
-                    candidates[j],
-                    keys[j],
-                    &vectors[j * dim..(j + 1) * dim],
-                    query_hits[j] > 0.0,
-                    purchased.contains(keys[j], candidates[j]),
-                ),
-            })
-            .collect())
+            query_hits,
+        })
     }
+}
+
+/// A ranking's scores, and what its reasons need of how they were worked out.
+struct Scored<'p> {
+    /// Per candidate, higher first.
+    scores: Vec<f32>,
+    /// The visits the user encoder read, their id keys and vectors (`dim` per visit).
+    recent: Vec<Engagement<&'p Item>>,
+    recent_keys: Vec<u64>,
+    recent_vectors: Vec<f32>,
+    /// Per candidate, the share of the query's words it carries.
+    query_hits: Vec<f32>,
 }
 
 /// The reasons of one ranking, with everything that is the same for every candidate worked
@@ -540,7 +599,7 @@ struct Explainer<'a> {
     query: Option<String>,
     /// The latest engaged item, what often follows it, and the text saying so.
     last: Option<(&'a Item, KeySet, String)>,
-    recent: &'a [(&'a Item, EventKind, i64)],
+    recent: &'a [Engagement<&'a Item>],
     recent_keys: Vec<u64>,
     recent_vectors: Vec<f32>,
     /// The positions in `recent` a candidate is compared with: the latest of each item (id and
@@ -562,7 +621,7 @@ impl<'a> Explainer<'a> {
         model: &Model,
         profile: &Profile,
         now_ms: i64,
-        recent: &'a [(&'a Item, EventKind, i64)],
+        recent: &'a [Engagement<&'a Item>],
         recent_keys: Vec<u64>,
         recent_vectors: Vec<f32>,
         query: Option<&str>,
@@ -570,7 +629,7 @@ impl<'a> Explainer<'a> {
         let last = recent
             .last()
             .zip(recent_keys.last())
-            .map(|(&(item, _, _), &key)| {
+            .map(|(&Engagement { item, .. }, &key)| {
                 let successors = if model.config.blend.transition > 0.0 {
                     model
                         .transitions
@@ -590,7 +649,7 @@ impl<'a> Explainer<'a> {
             .filter(|&t| {
                 let row = &recent_vectors[t * dim..(t + 1) * dim];
                 seen.insert((
-                    &recent[t].0.id,
+                    &recent[t].item.id,
                     row.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
                 ))
             })
@@ -612,9 +671,7 @@ impl<'a> Explainer<'a> {
             distinct,
             because: recent
                 .iter()
-                .map(|&(item, action, _)| {
-                    format!("because you {} {}", verb(action), display_name(item))
-                })
+                .map(|v| format!("because you {} {}", verb(v.kind), display_name(v.item)))
                 .collect(),
             interest_texts: interests
                 .iter()
@@ -641,7 +698,9 @@ impl<'a> Explainer<'a> {
             });
         }
         if let Some(t) = self.closest(v, key, &c.id) {
-            let (item, action, _) = self.recent[t];
+            let Engagement {
+                item, kind: action, ..
+            } = self.recent[t];
             reasons.push(Reason::SimilarTo {
                 text: self.because[t].clone(),
                 item: item.id.clone(),
@@ -665,7 +724,7 @@ impl<'a> Explainer<'a> {
     /// The recent item most similar to `v` (cosine ≥ 0.5), other than the candidate itself
     /// (id key `key`): its position in `recent`.
     fn closest(&self, v: &[f32], key: u64, id: &str) -> Option<usize> {
-        let itself = |t: usize| self.recent_keys[t] == key && self.recent[t].0.id == id;
+        let itself = |t: usize| self.recent_keys[t] == key && self.recent[t].item.id == id;
         let row = |t: usize| &self.recent_vectors[t * self.dim..(t + 1) * self.dim];
         self.distinct
             .iter()

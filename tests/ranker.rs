@@ -372,3 +372,33 @@ fn diversity_without_k_varies_the_head_and_returns_everything_once() {
         .windows(2)
         .all(|w| w[0].score >= w[1].score));
 }
+
+#[test]
+fn catalog_scores_are_what_rank_catalog_orders_by() {
+    let mut ranker = Ranker::new(default_model());
+    let prepared = ranker.catalog(catalog()).unwrap();
+    let mut profile = holder_fan();
+    // Passed over twice: the penalty is part of the scores too.
+    let shown = &catalog()[0];
+    for n in 0..2 {
+        profile
+            .record(Event::item(EventKind::Impression, shown.clone(), T0 + n))
+            .unwrap();
+    }
+    let now = T0 + 600_000;
+    let options = RankOptions::default();
+    let scores = ranker
+        .catalog_scores(&profile, &prepared, &options, now)
+        .unwrap();
+    let mut order: Vec<usize> = (0..scores.len()).collect();
+    order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
+    let ranked = ranker
+        .rank_catalog(&profile, &prepared, &options, now)
+        .unwrap();
+    let by_scores: Vec<(&str, f32)> = order
+        .iter()
+        .map(|&j| (prepared.items()[j].id.as_str(), scores[j]))
+        .collect();
+    let by_rank: Vec<(&str, f32)> = ranked.iter().map(|r| (r.id.as_str(), r.score)).collect();
+    assert_eq!(by_scores, by_rank);
+}

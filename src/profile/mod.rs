@@ -46,6 +46,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::event::{Event, EventKind};
 use crate::item::Item;
+use crate::sequence::{self, Engagement};
 
 pub use format::FORMAT_VERSION;
 pub use interests::{facets, first_facet_of, Facet, FacetKind, Interest};
@@ -666,6 +667,16 @@ impl Profile {
             }),
             Recent::Search { .. } => None,
         })
+    }
+
+    /// The recent visits, oldest first, by the sequence rules the trainer's loaders follow
+    /// ([`crate::sequence`]): what the user encoder reads.
+    pub fn visits(&self) -> Vec<Engagement<&Item>> {
+        sequence::visits(self.recent_item_events().map(|e| Engagement {
+            item: e.item,
+            kind: e.kind,
+            ts_ms: e.ts_ms,
+        }))
     }
 
     /// The remembered items, by id, with their affinity decayed to `now_ms`.

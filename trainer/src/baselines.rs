@@ -1,5 +1,6 @@
-//! The baselines a trained model has to beat: popularity, item-KNN and a first-order Markov
-//! chain, each fitted on the training sequences of a stage and scored like a model.
+//! The baselines a trained model has to beat: popularity, item-KNN, a first-order Markov chain
+//! and, where history is not masked, the shopper's recent items, each fitted on the training
+//! sequences of a stage and scored like a model.
 
 use rayon::prelude::*;
 
@@ -195,17 +196,22 @@ impl Markov {
             let (from, to) = chunk[0];
             rows[from as usize].push((to, chunk.len() as u32));
         }
-        let counts = user_counts(train, n_items);
-        let max = counts.iter().copied().max().unwrap_or(0);
-        let prior = counts
-            .iter()
-            .map(|&c| (f64::from(c) / (f64::from(max) + 1.0)) as f32)
-            .collect();
         Markov {
             transitions: SparseRows::from_rows(rows),
-            prior,
+            prior: popularity_below_one(train, n_items),
         }
     }
+}
+
+/// Per item, `users / (most users + 1)`: popularity scaled below 1, to break ties after a
+/// baseline's own evidence and fill in after it.
+fn popularity_below_one(train: &[&[Interaction]], n_items: usize) -> Vec<f32> {
+    let counts = user_counts(train, n_items);
+    let max = counts.iter().copied().max().unwrap_or(0);
+    counts
+        .iter()
+        .map(|&c| (f64::from(c) / (f64::from(max) + 1.0)) as f32)
+        .collect()
 }
 
 impl Scorer for Markov {
@@ -216,6 +222,35 @@ impl Scorer for Markov {
                 for (j, count) in self.transitions.row(last.item as usize) {
                     row[j] += count as f32;
                 }
+            }
+        }
+    }
+}
+
+/// Shows the shopper again what they engaged with, newest first, then popular items (as in
+/// [`Markov`]). Where history is not masked and most events are views, this one-line heuristic
+/// is the simplest strong answer a model has to beat.
+#[derive(Debug, Clone)]
+pub struct RecentItems {
+    prior: Vec<f32>,
+}
+
+impl RecentItems {
+    /// Counts, per item, the users who interacted with it, for the fill after the history.
+    pub fn fit(train: &[&[Interaction]], n_items: usize) -> Self {
+        RecentItems {
+            prior: popularity_below_one(train, n_items),
+        }
+    }
+}
+
+impl Scorer for RecentItems {
+    fn score(&self, histories: &[&[Interaction]], out: &mut [f32]) {
+        for (row, history) in out.chunks_exact_mut(self.prior.len()).zip(histories) {
+            row.copy_from_slice(&self.prior);
+            // Oldest first, so an item seen again takes its latest place.
+            for (t, e) in history.iter().enumerate() {
+                row[e.item as usize] = 1.0 + t as f32;
             }
         }
     }
@@ -234,7 +269,7 @@ mod tests {
             .map(|(t, &item)| Interaction {
                 item,
                 kind: EventKind::View,
-                ts: t as i64,
+                ts_ms: t as i64,
             })
             .collect()
     }
@@ -281,6 +316,17 @@ mod tests {
         for (got, want) in s.iter().zip(expected) {
             assert!((got - want).abs() < 1e-6, "{s:?}");
         }
+    }
+
+    #[test]
+    fn recent_items_come_newest_first_then_popular_ones() {
+        let train = [seq(&[0, 1]), seq(&[0, 2]), seq(&[0])];
+        let train: Vec<&[Interaction]> = train.iter().map(Vec::as_slice).collect();
+        let s = scores(&RecentItems::fit(&train, 5), &[3, 4, 3, 1], 5);
+        // 1 (newest), then 3 (seen again after 4), then 4; then 0, the most popular.
+        let mut order: Vec<usize> = (0..5).collect();
+        order.sort_by(|&a, &b| s[b].total_cmp(&s[a]));
+        assert_eq!(order, [1, 3, 4, 0, 2]);
     }
 
     #[test]

@@ -244,7 +244,7 @@ mod tests {
         let buy = |item| Interaction {
             item,
             kind: EventKind::Purchase,
-            ts: 0,
+            ts_ms: 0,
         };
         let ds = Dataset {
             name: "test".into(),

@@ -206,7 +206,7 @@ mod tests {
                     let e = |(t, &item)| Interaction {
                         item,
                         kind: EventKind::View,
-                        ts: t as i64,
+                        ts_ms: t as i64,
                     };
                     s.iter().enumerate().map(e).collect()
                 })

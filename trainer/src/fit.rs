@@ -13,10 +13,11 @@ use rand::rngs::{SmallRng, StdRng};
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use serde::Serialize;
-use tastebud::features::{gap_bucket, id_key, ItemFeatures};
+use tastebud::features::{id_key, ItemFeatures};
 use tastebud::model::{
     Blend, Dropout, FeatureBatch, IdPart, Model, ModelConfig, SequenceBatch, Transitions,
 };
+use tastebud::sequence;
 
 use crate::data::{Dataset, Interaction};
 use crate::eval::{evaluate, train_sequences, Metrics, Scorer, Stage};
@@ -402,11 +403,11 @@ fn sequence_batch(
     for (s, seq) in seqs.iter().enumerate() {
         let pad = len - seq.len();
         pads.push(pad);
-        for (t, x) in seq.iter().enumerate() {
+        for (t, (x, step)) in seq.iter().zip(sequence::steps(seq)).enumerate() {
             let p = s * len + pad + t;
             items[p] = row(x.item);
-            kinds[p] = x.kind as u32;
-            gaps[p] = gap_bucket(t.checked_sub(1).map(|prev| x.ts - seq[prev].ts));
+            kinds[p] = step.kind as u32;
+            gaps[p] = step.gap_bucket();
         }
     }
     let d = vectors.dim(1)?;

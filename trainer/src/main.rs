@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use serde_json::json;
 use tastebud::features::{id_key, HashingConfig};
 use tastebud::model::{FeatureBatch, ModelConfig, ModelFile, FORMAT_VERSION};
-use tastebud_train::baselines::{ItemKnn, Markov, Popularity};
+use tastebud_train::baselines::{ItemKnn, Markov, Popularity, RecentItems};
 use tastebud_train::data::{self, Dataset, Format};
 use tastebud_train::eval::{evaluate, train_sequences, Metrics, Stage};
 use tastebud_train::fit::{fit, FitOptions, ModelScorer};
@@ -209,6 +209,11 @@ fn run_fit(args: &FitArgs) -> Result<(), String> {
             evaluate(&ds, Stage::Test, mask_history, &Markov::fit(&test_train, n)),
         ),
     ];
+    // With history masked, every history item is left out and this is popularity again.
+    if !mask_history {
+        let recent = RecentItems::fit(&test_train, n);
+        models.push(("recent", evaluate(&ds, Stage::Test, mask_history, &recent)));
+    }
     for (name, m) in &models {
         println!(
             "  {name:<10} ndcg@10 {:.4}  hr@10 {:.4}  mrr@10 {:.4}",

@@ -5,7 +5,8 @@
 //! tags from them. Each user prefers two or three categories; each next event is, in order of
 //! likelihood, one of the previous item's few fixed "next" items (mostly from the same
 //! category, some from a paired one), a popular item of a preferred category, or a popular
-//! item of the whole shop. About 2% of events are searches, which the loader skips.
+//! item of the whole shop, never the item just visited. About 2% of events are searches, which
+//! the loader skips.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -225,7 +226,8 @@ pub fn generate(users: usize, items: usize, seed: u64, path: &Path) -> Result<()
         let n_events = rng.random_range(5..=2 * EVENTS_PER_USER - 5);
         let mut ts: i64 = 1_700_000_000_000 + rng.random_range(0..90 * 86_400_000);
         let mut previous: Option<u32> = None;
-        for _ in 0..n_events {
+        let mut visits = 0;
+        while visits < n_events {
             ts += if rng.random_bool(0.1) {
                 rng.random_range(3_600_000..7 * 86_400_000)
             } else {
@@ -260,6 +262,12 @@ pub fn generate(users: usize, items: usize, seed: u64, path: &Path) -> Result<()
                     skewed(&mut rng, &categories[c].items)
                 }
             };
+            // Another event on the item just visited would be the same visit (see
+            // `tastebud::sequence`): draw again, so every user keeps `n_events` visits.
+            if previous == Some(item) {
+                continue;
+            }
+            visits += 1;
             let id = item_id(item);
             let k: f64 = rng.random();
             let kind = match k {

@@ -21,9 +21,11 @@
 //! - `query` (string): what was searched, for `search`; `ms` (integer): how long the page was
 //!   open, for `dwell`.
 //!
-//! Each user's events are ordered by `ts` (ties keep the file order). Training uses positive
-//! interactions only: `search` and `impression` lines are counted and skipped, and users left
-//! with fewer than 5 events are dropped. Malformed lines are skipped and counted, and the first
+//! Each user's events are ordered by `ts` (ties keep the file order) and read as the page's
+//! ranker reads a shopper's (`tastebud::sequence`): `search` and `impression` lines are
+//! counted and skipped, a run of events on one item is one visit with its strongest kind (a
+//! view, a dwell and a basket add in a row are one basket add), and users left with fewer
+//! than 5 visits are dropped. Malformed lines are skipped and counted, and the first
 //! of each kind is reported as `file:line`.
 //!
 //! **`items.jsonl`** — the catalog, one item per line (optional):
@@ -98,7 +100,7 @@ pub(super) fn load(path: &Path) -> Result<(Dataset, SkipExamples), DataError> {
         Ok(())
     })?;
 
-    let seqs = builder.finish(false, pinned, &events_path, &mut skips);
+    let seqs = builder.finish(pinned, &events_path, &mut skips);
     seqs.require_users(&events_path)?;
     let items = seqs
         .kept_items
@@ -317,6 +319,10 @@ mod tests {
                 "\n",
                 r#"{"user": "u1", "type": "purchase", "item": "sku-1", "ts": 9000}"#,
                 "\n",
+                r#"{"user": "u1", "type": "view", "item": "sku-2", "ts": 6000}"#,
+                "\n",
+                r#"{"user": "u1", "type": "click", "item": "sku-2", "ts": 8500}"#,
+                "\n",
             ),
         )
         .unwrap();
@@ -325,19 +331,23 @@ mod tests {
         assert_eq!(ds.users, ["u1"]);
         let seq: Vec<(&str, EventKind, i64)> = ds.sequences[0]
             .iter()
-            .map(|e| (ds.items[e.item as usize].id.as_str(), e.kind, e.ts))
+            .map(|e| (ds.items[e.item as usize].id.as_str(), e.kind, e.ts_ms))
             .collect();
         use EventKind::*;
         assert_eq!(
             seq,
             [
-                ("sku-2", Click, 1),
-                ("sku-2", Dwell, 2),
-                ("sku-1", View, 5),
-                ("sku-1", AddToCart, 7),
-                ("sku-1", Purchase, 9)
+                ("sku-2", Click, 1000),
+                ("sku-1", View, 5000),
+                ("sku-2", View, 6000),
+                ("sku-1", AddToCart, 7000),
+                ("sku-2", Click, 8500),
+                ("sku-1", Purchase, 9000),
             ]
         );
+        // The dwell right after the click on sku-2 is the same visit.
+        assert_eq!(ds.skipped["consecutive repeat"], 1);
+        assert_eq!(first["consecutive repeat"], format!("{events}:6"));
         // Catalog items come first and stay without events; item 42 (user 7's only) goes.
         let ids: Vec<&str> = ds.items.iter().map(|i| i.id.as_str()).collect();
         assert_eq!(ids, ["sku-1", "sku-9", "sku-2"]);
@@ -349,6 +359,73 @@ mod tests {
         assert_eq!(ds.skipped["invalid catalog item"], 1);
         assert_eq!(ds.skipped["user with < 5 events"], 1);
         std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn the_page_and_the_trainer_read_one_shoppers_events_as_the_same_steps() {
+        use tastebud::{sequence, Event, Profile};
+        use EventKind::*;
+        let t = 1_700_000_000_000;
+        // Runs on one item (with an impression and a search inside), returns, gaps from under
+        // a second to days.
+        let events = [
+            (View, "sku-1", t),
+            (Dwell, "sku-1", t + 4_500),
+            (Impression, "sku-2", t + 5_000),
+            (Search, "", t + 6_000),
+            (AddToCart, "sku-1", t + 9_999),
+            (Click, "sku-2", t + 70_000),
+            (View, "sku-3", t + 4_000_000),
+            (Purchase, "sku-1", t + 90_000_000),
+            (View, "sku-3", t + 90_000_400),
+            (Click, "sku-3", t + 90_000_900),
+            (View, "sku-2", t + 400_000_000),
+        ];
+        let dir = temp_dir("same-steps");
+        let lines: String = events
+            .iter()
+            .map(|&(kind, item, ts)| match kind {
+                Search => {
+                    format!(r#"{{"user": "u", "type": "search", "query": "lamp", "ts": {ts}}}"#)
+                }
+                _ => format!(
+                    r#"{{"user": "u", "type": "{}", "item": "{item}", "ts": {ts}, "ms": 4000}}"#,
+                    kind.name()
+                ),
+            })
+            .map(|line| line + "\n")
+            .collect();
+        std::fs::write(dir.join("events.jsonl"), lines).unwrap();
+        let (ds, _) = load(&dir).unwrap();
+        std::fs::remove_dir_all(dir).unwrap();
+
+        let mut profile = Profile::default();
+        for &(kind, item, ts_ms) in &events {
+            let event = match kind {
+                Search => Event::search("lamp", ts_ms),
+                _ => Event::Item {
+                    kind,
+                    item: Item::new(item),
+                    ts_ms,
+                    dwell_ms: 4_000,
+                },
+            };
+            profile.record(event).unwrap();
+        }
+
+        let page = profile.visits();
+        let trainer = &ds.sequences[0];
+        let page_visits: Vec<(&str, EventKind, i64)> = page
+            .iter()
+            .map(|v| (v.item.id.as_str(), v.kind, v.ts_ms))
+            .collect();
+        let trainer_visits: Vec<(&str, EventKind, i64)> = trainer
+            .iter()
+            .map(|v| (ds.items[v.item as usize].id.as_str(), v.kind, v.ts_ms))
+            .collect();
+        assert_eq!(page_visits, trainer_visits);
+        assert_eq!(sequence::steps(&page), sequence::steps(trainer));
+        assert_eq!(page.len(), 6, "runs fold into visits: {page:?}");
     }
 
     #[test]

@@ -12,18 +12,12 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use tastebud::item::MAX_ID_BYTES;
+use tastebud::sequence::{Engagement, Entered, Visits};
 use tastebud::{EventKind, Item};
 
-/// One positive interaction of a user with an item of the catalog.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Interaction {
-    /// Index into [`Dataset::items`].
-    pub item: u32,
-    /// What the user did.
-    pub kind: EventKind,
-    /// When, in seconds since the epoch.
-    pub ts: i64,
-}
+/// One visit of a user to an item of the catalog (an index into [`Dataset::items`]), by the
+/// sequence rules the page's ranker follows ([`tastebud::sequence`]).
+pub type Interaction = Engagement<u32>;
 
 /// Where a data set came from, written into the model's manifest.
 #[derive(Debug, Clone, Serialize)]
@@ -199,12 +193,11 @@ struct SequenceBuilder {
     events: Vec<Vec<Pending>>,
 }
 
-/// An interaction with its full-resolution time and the line it came from.
+/// An event and the line it came from.
 #[derive(Debug)]
 struct Pending {
-    ts_ms: i64,
     line: u64,
-    interaction: Interaction,
+    event: Interaction,
 }
 
 /// Sequences with a compact catalog: only items that occur (or were pinned) keep an index.
@@ -249,40 +242,31 @@ impl SequenceBuilder {
                 u
             }
         };
-        let ts = ts_ms.div_euclid(1000);
-        let interaction = Interaction { item, kind, ts };
-        self.events[u as usize].push(Pending {
-            ts_ms,
-            line,
-            interaction,
-        });
+        let event = Interaction { item, kind, ts_ms };
+        self.events[u as usize].push(Pending { line, event });
     }
 
-    /// Sorts each user's events by time (stably), optionally collapses consecutive repeats of
-    /// an item, drops users with fewer than [`MIN_EVENTS`] events and renumbers the items that
-    /// remain, keeping their relative order. The first `pinned` items (a catalog file's) stay
-    /// even without events. `source` is the file the events came from (for skip examples).
-    fn finish(
-        self,
-        collapse_repeats: bool,
-        pinned: usize,
-        source: &Path,
-        skips: &mut Skips,
-    ) -> Sequences {
+    /// Sorts each user's events by time (stably) and folds them into visits (impressions
+    /// left out, a run of events on one item one visit), drops users with fewer than
+    /// [`MIN_EVENTS`] visits and renumbers the items that remain, keeping their relative
+    /// order. The first `pinned` items (a catalog file's) stay even without events. `source`
+    /// is the file the events came from (for skip examples).
+    fn finish(self, pinned: usize, source: &Path, skips: &mut Skips) -> Sequences {
         let mut users = Vec::new();
         let mut sequences = Vec::new();
         let mut used = vec![false; self.item_ids.len()];
         used.iter_mut().take(pinned).for_each(|u| *u = true);
         for (user, mut events) in self.user_ids.into_iter().zip(self.events) {
-            events.sort_by_key(|p| p.ts_ms);
-            let mut seq: Vec<Interaction> = Vec::with_capacity(events.len());
+            events.sort_by_key(|p| p.event.ts_ms);
+            let mut visits = Visits::default();
             for p in events {
-                if collapse_repeats && seq.last().is_some_and(|e| e.item == p.interaction.item) {
-                    skips.row("consecutive repeat", source, p.line);
-                } else {
-                    seq.push(p.interaction);
+                match visits.push(p.event) {
+                    Entered::Visit => {}
+                    Entered::SameVisit => skips.row("consecutive repeat", source, p.line),
+                    Entered::Left => skips.row("impression", source, p.line),
                 }
             }
+            let seq = visits.into_vec();
             if seq.len() < MIN_EVENTS {
                 skips.add(&format!("user with < {MIN_EVENTS} events"), || {
                     format!("user {user}")
@@ -498,7 +482,7 @@ mod tests {
             b.push("u2", ids[item], EventKind::Purchase, 0, 1);
         }
         let mut skips = Skips::default();
-        let s = b.finish(true, 0, Path::new("f"), &mut skips);
+        let s = b.finish(0, Path::new("f"), &mut skips);
         assert_eq!(s.users, ["u1"]);
         // f (only u2's) is dropped from the catalog; the rest keep their order.
         assert_eq!(s.kept_items, [0, 1, 2, 3, 4]);

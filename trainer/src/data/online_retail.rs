@@ -133,7 +133,7 @@ pub(super) fn load(path: &Path) -> Result<(Dataset, SkipExamples), DataError> {
         );
     }
 
-    let seqs = builder.finish(true, 0, path, &mut skips);
+    let seqs = builder.finish(0, path, &mut skips);
     seqs.require_users(path)?;
     let items = seqs
         .kept_items
@@ -355,7 +355,7 @@ mod tests {
             .map(|e| ds.items[e.item as usize].id.as_str())
             .collect();
         assert_eq!(ids, ["84029G", "85123A", "71053", "84406B", "84879"]);
-        assert_eq!(ds.sequences[0][1].ts, 1_291_191_960);
+        assert_eq!(ds.sequences[0][1].ts_ms, 1_291_191_960_000);
         let bottle = &ds.items[ds.sequences[0][0].item as usize];
         assert_eq!(
             bottle.title.as_deref(),

@@ -69,7 +69,7 @@ pub(super) fn load(path: &Path) -> Result<(Dataset, SkipExamples), DataError> {
         Some(p) => read_items(p, &mut skips)?,
         None => HashMap::new(),
     };
-    let seqs = builder.finish(false, 0, &inter_path, &mut skips);
+    let seqs = builder.finish(0, &inter_path, &mut skips);
     seqs.require_users(&inter_path)?;
     let items = seqs
         .kept_items
