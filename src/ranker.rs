@@ -335,9 +335,7 @@ impl<B: SimilarityBackend> Ranker<B> {
         options: &RankOptions,
         now_ms: i64,
     ) -> Result<Vec<Ranked>> {
-        options.validate()?;
-        self.check(catalog)?;
-        let candidates: Vec<&Item> = catalog.items.iter().collect();
+        let candidates = self.candidates_of(catalog, options)?;
         self.rank_encoded(
             profile,
             &candidates,
@@ -359,9 +357,7 @@ impl<B: SimilarityBackend> Ranker<B> {
         options: &RankOptions,
         now_ms: i64,
     ) -> Result<Vec<f32>> {
-        options.validate()?;
-        self.check(catalog)?;
-        let candidates: Vec<&Item> = catalog.items.iter().collect();
+        let candidates = self.candidates_of(catalog, options)?;
         let scored = self.score(
             profile,
             &candidates,
@@ -373,15 +369,21 @@ impl<B: SimilarityBackend> Ranker<B> {
         Ok(scored.scores)
     }
 
-    /// Refuses a catalog that another ranker (another model) prepared.
-    fn check(&self, catalog: &Catalog) -> Result<()> {
+    /// The items of `catalog`, to rank with `options`: refused if the options are invalid or
+    /// another ranker (another model) prepared the catalog.
+    fn candidates_of<'c>(
+        &self,
+        catalog: &'c Catalog,
+        options: &RankOptions,
+    ) -> Result<Vec<&'c Item>> {
+        options.validate()?;
         if catalog.ranker != self.id {
             return Err(Error::InvalidOptions(
                 "this catalog was prepared by another personalizer; prepare it with this one"
                     .into(),
             ));
         }
-        Ok(())
+        Ok(catalog.items.iter().collect())
     }
 
     /// Ranks checked candidates whose id keys are `keys` and whose vectors are the rows of
