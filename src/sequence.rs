@@ -35,7 +35,7 @@ pub fn visits<T: PartialEq>(events: impl IntoIterator<Item = Engagement<T>>) -> 
     for e in events {
         visits.push(e);
     }
-    visits.0
+    visits.into_vec()
 }
 
 /// Visits being built event by event, for a caller that wants to know what became of each
