@@ -20,7 +20,8 @@ print(f"ml-100k fit: {seconds:.0f} s wall (bar: < 180 s), peak memory {kb/1024:.
 best = max(v["ndcg@10"] for b, v in m["models"].items() if b in ("pop", "itemknn", "markov", "recent"))
 for name, v in m["models"].items():
     print(f"  {name:<22} ndcg@10 {v['ndcg@10']:.4f}  hr@10 {v['hr@10']:.4f}  mrr@10 {v['mrr@10']:.4f}")
-print(f"tastebud / best baseline (ndcg@10): {m['models']['tastebud']['ndcg@10'] / best:.2f}x (bar: >= 1.20x)")
+t = m['models']['tastebud']['ndcg@10']
+print(f"tastebud ndcg@10 {t:.4f} (bar: >= 0.116, 1.05x a textbook SASRec's 0.110) = {t / best:.2f}x best baseline")
 PY
 if [[ -f model/metrics.json ]]; then
   python3 - model/metrics.json <<'PY'
@@ -28,6 +29,6 @@ import json, sys
 m = json.load(open(sys.argv[1]))
 best = max(v["ndcg@10"] for b, v in m["models"].items() if b in ("pop", "itemknn", "markov", "recent"))
 print(f"default model (Online Retail, from `make model`): trained in {m['train_seconds']:.0f} s; "
-      f"ndcg@10 {m['models']['tastebud']['ndcg@10']:.4f} = {m['models']['tastebud']['ndcg@10'] / best:.3f}x best baseline (bar: >= 1.03x)")
+      f"ndcg@10 {m['models']['tastebud']['ndcg@10']:.4f} = {m['models']['tastebud']['ndcg@10'] / best:.3f}x best baseline (bar: >= 1.08x)")
 PY
 fi

@@ -550,24 +550,25 @@ impl<B: SimilarityBackend> Ranker<B> {
             }
         };
         let rest = 1.0 - order_weight;
+        let blend = self.model.config.blend;
         if let Some(short) = short {
             add(rest, &standardised(short));
         }
         if let Some(long) = long {
-            add(0.5 * rest, &standardised(long));
+            add(blend.taste * rest, &standardised(long));
         }
         if let Some(query_score) = query_score {
-            add(1.5 * rest, &standardised(query_score));
-            add(3.0 * rest, &query_hits);
+            add(QUERY_SIMILARITY * rest, &standardised(query_score));
+            add(QUERY_WORDS * rest, &query_hits);
         }
         if order_weight > 0.0 {
             let order = (0..n).map(|p| -((1 + p) as f32).ln()).collect();
-            add(2.0 * order_weight, &standardised(order));
+            add(INCOMING_ORDER * order_weight, &standardised(order));
         }
         if !passed_over.is_empty() {
             for (j, s) in scores.iter_mut().enumerate() {
                 if passed_over.contains(keys[j], candidates[j]) {
-                    *s -= rest * 0.5;
+                    *s -= rest * blend.passed_over;
                 }
             }
         }
@@ -580,6 +581,16 @@ impl<B: SimilarityBackend> Ranker<B> {
         })
     }
 }
+
+/// Weight of the query's content similarity. This and [`QUERY_WORDS`] are documented defaults,
+/// not learned: no data set reachable here has queries to learn them from.
+const QUERY_SIMILARITY: f32 = 1.5;
+/// Weight of the share of the query's words a candidate carries: a candidate with all of them
+/// gains three standard deviations, so that a search answers the query first.
+const QUERY_WORDS: f32 = 3.0;
+/// Weight of the incoming order (standardised `−ln(1 + position)`), times `keepOrderWeight`: at
+/// 0.5 the server's order counts twice as much as the short-term intent. A documented default.
+const INCOMING_ORDER: f32 = 2.0;
 
 /// A ranking's scores, and what its reasons need of how they were worked out.
 struct Scored<'p> {

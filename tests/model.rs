@@ -5,7 +5,9 @@ mod common;
 
 use candle_core::{DType, Tensor};
 use candle_nn::VarBuilder;
-use tastebud::model::{FeatureBatch, IdPart, ModelFile, SequenceBatch, Step, FORMAT_VERSION};
+use tastebud::model::{
+    FeatureBatch, IdPart, ModelFile, SequenceBatch, Step, Transitions, FORMAT_VERSION,
+};
 use tastebud::{Error, EventKind, Item, Model};
 
 const MODEL_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/model");
@@ -133,6 +135,18 @@ fn write_then_read_gives_the_same_model() {
             .unwrap();
         assert_eq!(a, b, "{name}");
     }
+}
+
+/// A model without a transition table (a shop whose shoppers never act twice in a row, or the
+/// encoder alone) writes a file that reads back with an empty table.
+#[test]
+fn an_empty_transition_table_round_trips() {
+    let file = ModelFile::read(&read("model.safetensors")).unwrap();
+    let weights: Vec<_> = file.tensors.into_iter().collect();
+    let bytes = ModelFile::write(&file.config, &weights, &Transitions::default(), true).unwrap();
+    let model = Model::from_bytes(&bytes).unwrap();
+    assert!(model.transitions.is_empty());
+    assert_eq!(model.transitions.successors(42).count(), 0);
 }
 
 /// Every half-precision value a trained weight can take (all but NaN: zeros, subnormals,
@@ -376,29 +390,48 @@ fn a_flipped_bit_anywhere_in_the_model_file_is_refused_or_harmless() {
     assert!(refused >= 245, "only {refused} of 250 flips refused");
 }
 
-/// A model file of format version 1 (no checksum) is refused with a way out, and
-/// `ModelFile::upgrade` writes it again with the same weights.
+/// A model file of an earlier format version (1: no checksum; 2: no taste or passed-over
+/// weight in its config) is refused with a way out, and `ModelFile::upgrade` writes it again
+/// with the same weights.
 #[test]
-fn a_version_1_model_is_refused_and_upgrades_to_the_same_weights() {
+fn an_earlier_version_model_is_refused_and_upgrades_to_the_same_weights() {
     let bytes = read("model.safetensors");
     let file = ModelFile::read(&bytes).unwrap();
-    let header = serde_json::json!({
-        "format": "tastebud-model",
-        "version": 1,
-        "config": serde_json::to_value(&file.config).unwrap(),
-    });
-    let (len, rest) = bytes.split_at(8);
-    let len = u64::from_le_bytes(len.try_into().unwrap()) as usize;
-    let mut stored: serde_json::Value = serde_json::from_slice(&rest[..len]).unwrap();
-    stored["__metadata__"]["tastebud"] = header.to_string().into();
-    let mut text = stored.to_string().into_bytes();
-    text.resize(text.len().next_multiple_of(8), b' ');
-    let mut v1 = (text.len() as u64).to_le_bytes().to_vec();
-    v1.extend_from_slice(&text);
-    v1.extend_from_slice(&rest[len..]);
-    match Model::from_bytes(&v1) {
-        Err(Error::BadModel(m)) => assert!(m.contains("upgrade-model"), "{m}"),
-        other => panic!("expected bad_model, got {other:?}"),
+    let mut config = serde_json::to_value(&file.config).unwrap();
+    // What a version 2 file said: the ranker's taste and penalty were 0.5, and not stored.
+    assert_eq!(config["blend"]["passed_over"], 0.5);
+    let taste = config["blend"]["taste"].as_f64().unwrap();
+    let blend = config["blend"].as_object_mut().unwrap();
+    blend.remove("passed_over");
+    blend.remove("taste");
+    for version in [1, 2] {
+        let header = serde_json::json!({
+            "format": "tastebud-model",
+            "version": version,
+            "crc32": 12345,
+            "config": config,
+        });
+        let (len, rest) = bytes.split_at(8);
+        let len = u64::from_le_bytes(len.try_into().unwrap()) as usize;
+        let mut stored: serde_json::Value = serde_json::from_slice(&rest[..len]).unwrap();
+        stored["__metadata__"]["tastebud"] = header.to_string().into();
+        let mut text = stored.to_string().into_bytes();
+        text.resize(text.len().next_multiple_of(8), b' ');
+        let mut old = (text.len() as u64).to_le_bytes().to_vec();
+        old.extend_from_slice(&text);
+        old.extend_from_slice(&rest[len..]);
+        match Model::from_bytes(&old) {
+            Err(Error::BadModel(m)) => assert!(m.contains("upgrade-model"), "{m}"),
+            other => panic!("expected bad_model, got {other:?}"),
+        }
+        let upgraded = ModelFile::read(&ModelFile::upgrade(&old).unwrap()).unwrap();
+        assert_eq!(upgraded.config.blend.taste, 0.5, "version {version}");
+        if taste == 0.5 {
+            assert_eq!(ModelFile::upgrade(&old).unwrap(), bytes);
+        }
+        let weights: Vec<_> = upgraded.tensors.into_iter().collect();
+        let rewritten =
+            ModelFile::write(&file.config, &weights, &upgraded.transitions, true).unwrap();
+        assert!(rewritten == bytes, "version {version}: the weights changed");
     }
-    assert_eq!(ModelFile::upgrade(&v1).unwrap(), bytes);
 }

@@ -17,8 +17,9 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::model::{ModelConfig, Transitions};
 
-/// Version of the model file layout this build reads and writes (2: with a checksum).
-pub const FORMAT_VERSION: u32 = 2;
+/// Version of the model file layout this build reads and writes (2: with a checksum; 3: with
+/// the taste and passed-over weights in the blend).
+pub const FORMAT_VERSION: u32 = 3;
 const FORMAT_NAME: &str = "tastebud-model";
 const METADATA_KEY: &str = "tastebud";
 const TRANSITIONS: [&str; 4] = [
@@ -74,7 +75,8 @@ impl ModelFile {
     }
 
     /// A model file of an earlier format version (or of this one) written in this one, with
-    /// the same weights bit for bit: how a version 1 file gets its checksum.
+    /// the same weights bit for bit: how a version 1 file gets its checksum, and a version 2
+    /// file the taste and passed-over weights its ranker used (0.5 each).
     pub fn upgrade(bytes: &[u8]) -> Result<Vec<u8>> {
         let (config, weights, transitions) = read_any(bytes, true)?;
         let half = weights.values().all(|(_, values)| values.half);
@@ -164,7 +166,8 @@ pub(crate) fn read_parts(bytes: &[u8]) -> Result<(ModelConfig, Weights, Transiti
     read_any(bytes, false)
 }
 
-/// [`read_parts`]; `upgrading` also reads version 1 files, which have no checksum.
+/// [`read_parts`]; `upgrading` also reads the files of earlier versions, whose checksums (if
+/// any) covered a config without the fields added since, and so are not checked.
 fn read_any(bytes: &[u8], upgrading: bool) -> Result<(ModelConfig, Weights, Transitions)> {
     let bad = |what: String| Error::BadModel(what);
     let (meta, data) = read_header(bytes)?;
@@ -179,15 +182,15 @@ fn read_any(bytes: &[u8], upgrading: bool) -> Result<(ModelConfig, Weights, Tran
     let readable = if upgrading { 1 } else { FORMAT_VERSION };
     if !(readable..=FORMAT_VERSION).contains(&header.version) {
         return Err(bad(format!(
-            "model format version {}; this build reads version {FORMAT_VERSION} (a version \
-             1 file has no checksum: `tastebud-train upgrade-model` writes it again)",
+            "model format version {}; this build reads version {FORMAT_VERSION} (a file of \
+             an earlier version: `tastebud-train upgrade-model` writes it again)",
             header.version
         )));
     }
     let header = serde_json::from_str::<Header<ModelConfig>>(text)
         .map_err(|e| bad(format!("model config is unreadable: {e}")))?;
     let config = header.config.validated()?;
-    let unchecked = upgrading && header.version == 1;
+    let unchecked = upgrading && header.version < FORMAT_VERSION;
     if !unchecked && header.crc32 != Some(checksum(&config, data)?) {
         return Err(bad(
             "checksum mismatch: the model file is damaged or was altered".into(),

@@ -117,25 +117,54 @@ impl ModelConfig {
             h.token_buckets as usize,
             MAX_BUCKETS as usize,
         )?;
-        let Blend { transition, repeat } = self.blend;
-        if !(transition.is_finite() && repeat.is_finite()) {
-            return Err(bad(format!(
-                "blend weights must be finite, got {transition} and {repeat}"
-            )));
+        let b = self.blend;
+        if ![b.transition, b.repeat, b.taste, b.passed_over]
+            .iter()
+            .all(|w| w.is_finite())
+        {
+            return Err(bad(format!("blend weights must be finite, got {b:?}")));
         }
         Ok(self)
     }
 }
 
-/// Weights of the evidence added to the encoder's logit for a candidate `j`, chosen on
-/// validation data by the trainer: `logit + transition·ln(1 + count(last → j)) +
-/// repeat·ln(1 + times j is in the history)`.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
+/// The weights of the ranker's terms, chosen on validation data by the trainer and stored in
+/// the model file. A candidate `j`'s short-term score is `logit + transition·ln(1 + count(last
+/// → j)) + repeat·ln(1 + times j is among the recent visits)`; its score is that, standardised
+/// over the candidates, plus `taste` times its standardised similarity to the long-term taste,
+/// minus `passed_over` if the shopper was shown it repeatedly and passed it over.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Blend {
     /// Weight of the transition count from the most recent item.
     pub transition: f32,
     /// Weight of earlier interactions with the same item (repeat purchases).
     pub repeat: f32,
+    /// Weight of the long-term taste (the affinity-weighted mean of the remembered items).
+    pub taste: f32,
+    /// Penalty for an item shown at least twice and never engaged with.
+    pub passed_over: f32,
+}
+
+impl Blend {
+    /// The user encoder alone: what the trainer validates each epoch.
+    pub const ENCODER_ONLY: Blend = Blend {
+        transition: 0.0,
+        repeat: 0.0,
+        taste: 0.0,
+        passed_over: 0.0,
+    };
+}
+
+impl Default for Blend {
+    /// No sequence evidence; the taste and the penalty at half the short-term term's weight.
+    fn default() -> Self {
+        Blend {
+            taste: 0.5,
+            passed_over: 0.5,
+            ..Blend::ENCODER_ONLY
+        }
+    }
 }
 
 /// One event of a sequence as the user encoder reads it.
@@ -282,7 +311,9 @@ impl Model {
     /// a bonus per candidate key, for the successors of the last item and the items already in
     /// the history. Candidates without an entry get nothing.
     pub fn sequence_evidence(&self, history: &[u64]) -> HashMap<u64, f32> {
-        let Blend { transition, repeat } = self.config.blend;
+        let Blend {
+            transition, repeat, ..
+        } = self.config.blend;
         let mut bonus: HashMap<u64, f32> = HashMap::new();
         if repeat != 0.0 {
             let mut times: HashMap<u64, u32> = HashMap::new();

@@ -3,7 +3,7 @@
 //! sets) that a low-dimensional encoder smooths away, and ships inside the model file.
 
 /// Successor counts keyed by [`crate::features::id_key`] of the item ids.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Transitions {
     /// Id keys of every item in the table, sorted.
     keys: Vec<u64>,
@@ -13,6 +13,13 @@ pub struct Transitions {
     successors: Vec<u32>,
     /// How often each successor followed, saturated at 255.
     counts: Vec<u8>,
+}
+
+impl Default for Transitions {
+    /// An empty table, in the layout the model file stores (one offset, 0).
+    fn default() -> Self {
+        Transitions::from_counts(Vec::new(), 0)
+    }
 }
 
 impl Transitions {

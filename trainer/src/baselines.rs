@@ -5,7 +5,7 @@
 use rayon::prelude::*;
 
 use crate::data::Interaction;
-use crate::eval::Scorer;
+use crate::eval::{Case, Scorer};
 
 /// Per item, how many users interacted with it in the training sequences (each user once,
 /// however often they came back to it).
@@ -48,8 +48,8 @@ impl Popularity {
 }
 
 impl Scorer for Popularity {
-    fn score(&self, histories: &[&[Interaction]], out: &mut [f32]) {
-        for (row, _) in out.chunks_exact_mut(self.scores.len()).zip(histories) {
+    fn score(&self, cases: &[Case], out: &mut [f32]) {
+        for (row, _) in out.chunks_exact_mut(self.scores.len()).zip(cases) {
             row.copy_from_slice(&self.scores);
         }
     }
@@ -152,11 +152,11 @@ impl ItemKnn {
 }
 
 impl Scorer for ItemKnn {
-    fn score(&self, histories: &[&[Interaction]], out: &mut [f32]) {
+    fn score(&self, cases: &[Case], out: &mut [f32]) {
         let n_items = self.sims.offsets.len() - 1;
-        for (row, history) in out.chunks_exact_mut(n_items).zip(histories) {
+        for (row, case) in out.chunks_exact_mut(n_items).zip(cases) {
             row.fill(0.0);
-            for h in distinct_items(history) {
+            for h in distinct_items(case.history) {
                 for (j, sim) in self.sims.row(h as usize) {
                     row[j] += sim;
                 }
@@ -215,10 +215,10 @@ fn popularity_below_one(train: &[&[Interaction]], n_items: usize) -> Vec<f32> {
 }
 
 impl Scorer for Markov {
-    fn score(&self, histories: &[&[Interaction]], out: &mut [f32]) {
-        for (row, history) in out.chunks_exact_mut(self.prior.len()).zip(histories) {
+    fn score(&self, cases: &[Case], out: &mut [f32]) {
+        for (row, case) in out.chunks_exact_mut(self.prior.len()).zip(cases) {
             row.copy_from_slice(&self.prior);
-            if let Some(last) = history.last() {
+            if let Some(last) = case.history.last() {
                 for (j, count) in self.transitions.row(last.item as usize) {
                     row[j] += count as f32;
                 }
@@ -245,11 +245,11 @@ impl RecentItems {
 }
 
 impl Scorer for RecentItems {
-    fn score(&self, histories: &[&[Interaction]], out: &mut [f32]) {
-        for (row, history) in out.chunks_exact_mut(self.prior.len()).zip(histories) {
+    fn score(&self, cases: &[Case], out: &mut [f32]) {
+        for (row, case) in out.chunks_exact_mut(self.prior.len()).zip(cases) {
             row.copy_from_slice(&self.prior);
             // Oldest first, so an item seen again takes its latest place.
-            for (t, e) in history.iter().enumerate() {
+            for (t, e) in case.history.iter().enumerate() {
                 row[e.item as usize] = 1.0 + t as f32;
             }
         }
@@ -277,7 +277,11 @@ mod tests {
     fn scores(scorer: &dyn Scorer, history: &[u32], n_items: usize) -> Vec<f32> {
         let h = seq(history);
         let mut out = vec![f32::NAN; n_items]; // Scorers must write every entry.
-        scorer.score(&[&h], &mut out);
+        let case = Case {
+            history: &h,
+            at_ms: h.len() as i64,
+        };
+        scorer.score(&[case], &mut out);
         out
     }
 

@@ -41,12 +41,22 @@ pub fn train_sequences(ds: &Dataset, stage: Stage) -> Vec<&[Interaction]> {
         .collect()
 }
 
+/// One user's held-out interaction to predict: what came before it, and when it happened (the
+/// moment a page would rank).
+#[derive(Debug, Clone, Copy)]
+pub struct Case<'a> {
+    /// The user's interactions before the target, oldest first.
+    pub history: &'a [Interaction],
+    /// The target's time, in epoch milliseconds.
+    pub at_ms: i64,
+}
+
 /// Scores every item of the catalog for a batch of users.
 pub trait Scorer: Sync {
-    /// Fills `out` (`histories.len() × n_items`, row-major) with the scores of every item for
-    /// each history; higher is better. Every entry must be written: the buffer is reused from
+    /// Fills `out` (`cases.len() × n_items`, row-major) with the scores of every item for
+    /// each case; higher is better. Every entry must be written: the buffer is reused from
     /// batch to batch and not cleared (clearing it cost as much as ranking).
-    fn score(&self, histories: &[&[Interaction]], out: &mut [f32]);
+    fn score(&self, cases: &[Case], out: &mut [f32]);
 }
 
 /// Ranking quality at cut-offs 10 and 20, averaged over users.
@@ -119,12 +129,16 @@ pub fn evaluate(ds: &Dataset, stage: Stage, mask_history: bool, scorer: &dyn Sco
 /// The 0-based rank of each user's target at `stage` (in user order), for per-user analysis.
 pub fn ranks(ds: &Dataset, stage: Stage, mask_history: bool, scorer: &dyn Scorer) -> Vec<usize> {
     let n_items = ds.items.len();
-    let cases: Vec<(&[Interaction], u32)> = ds
+    let cases: Vec<(Case, u32)> = ds
         .sequences
         .iter()
         .filter_map(|s| {
             let n = s.len().checked_sub(stage.held_out()).filter(|&n| n > 0)?;
-            Some((&s[..n], s[n].item))
+            let case = Case {
+                history: &s[..n],
+                at_ms: s[n].ts_ms,
+            };
+            Some((case, s[n].item))
         })
         .collect();
     if n_items == 0 {
@@ -134,17 +148,17 @@ pub fn ranks(ds: &Dataset, stage: Stage, mask_history: bool, scorer: &dyn Scorer
     let per_batch: Vec<Vec<usize>> = cases
         .par_chunks(batch)
         .map_init(Vec::new, |out: &mut Vec<f32>, chunk| {
-            let histories: Vec<&[Interaction]> = chunk.iter().map(|&(h, _)| h).collect();
+            let batch: Vec<Case> = chunk.iter().map(|&(case, _)| case).collect();
             out.resize(chunk.len() * n_items, 0.0);
-            scorer.score(&histories, out);
+            scorer.score(&batch, out);
             let mut masked = Vec::new();
             chunk
                 .iter()
                 .zip(out.chunks_exact(n_items))
-                .map(|(&(history, target), scores)| {
+                .map(|(&(case, target), scores)| {
                     masked.clear();
                     if mask_history {
-                        masked.extend(history.iter().map(|e| e.item).filter(|&i| i != target));
+                        masked.extend(case.history.iter().map(|e| e.item).filter(|&i| i != target));
                         masked.sort_unstable();
                         masked.dedup();
                     }
@@ -177,49 +191,36 @@ fn rank(scores: &[f32], target: usize, masked: &[u32]) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
 
     use tastebud::{EventKind, Item};
 
     use super::*;
-    use crate::data::Provenance;
 
     /// Gives every user the same scores.
     struct Fixed(Vec<f32>);
 
     impl Scorer for Fixed {
-        fn score(&self, histories: &[&[Interaction]], out: &mut [f32]) {
-            for (row, _) in out.chunks_exact_mut(self.0.len()).zip(histories) {
+        fn score(&self, cases: &[Case], out: &mut [f32]) {
+            for (row, _) in out.chunks_exact_mut(self.0.len()).zip(cases) {
                 row.copy_from_slice(&self.0);
             }
         }
     }
 
     fn dataset(n_items: usize, sequences: &[&[u32]]) -> Dataset {
-        Dataset {
-            name: "tiny".into(),
-            items: (0..n_items).map(|i| Item::new(format!("i{i}"))).collect(),
-            users: (0..sequences.len()).map(|u| format!("u{u}")).collect(),
-            sequences: sequences
-                .iter()
-                .map(|s| {
-                    let e = |(t, &item)| Interaction {
-                        item,
-                        kind: EventKind::View,
-                        ts_ms: t as i64,
-                    };
-                    s.iter().enumerate().map(e).collect()
-                })
-                .collect(),
-            mask_history: false,
-            provenance: Provenance {
-                name: String::new(),
-                source: String::new(),
-                license: String::new(),
-                sha256: String::new(),
-            },
-            skipped: BTreeMap::new(),
-        }
+        let items = (0..n_items).map(|i| Item::new(format!("i{i}"))).collect();
+        let sequences = sequences
+            .iter()
+            .map(|s| {
+                let e = |(t, &item)| Interaction {
+                    item,
+                    kind: EventKind::View,
+                    ts_ms: t as i64,
+                };
+                s.iter().enumerate().map(e).collect()
+            })
+            .collect();
+        Dataset::in_memory("tiny", items, sequences)
     }
 
     #[test]

@@ -3,7 +3,6 @@
 //! early stopping on validation NDCG@10, then the blend weights chosen on validation.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::Instant;
 
 use candle_core::{DType, Device, Tensor, Var};
@@ -20,7 +19,8 @@ use tastebud::model::{
 use tastebud::sequence;
 
 use crate::data::{Dataset, Interaction};
-use crate::eval::{evaluate, train_sequences, Metrics, Scorer, Stage};
+use crate::eval::{evaluate, train_sequences, Metrics, Stage};
+use crate::page::{shipped, PageScorer};
 
 /// Training settings that are not part of the model.
 #[derive(Debug, Clone, Serialize)]
@@ -29,12 +29,9 @@ pub struct FitOptions {
     pub seed: u64,
     /// Most passes over the training sequences.
     pub epochs: usize,
-    /// Epochs without progress before stopping.
+    /// Epochs without a new best validation NDCG@10 before stopping; the best epoch's weights
+    /// are kept.
     pub patience: usize,
-    /// Relative gain in validation NDCG@10 over the best so far that counts as progress: the
-    /// curve is noisy, and chasing 0.5% gains doubles the training time. The weights kept are
-    /// those of the best epoch either way.
-    pub min_improvement: f64,
     /// Sequences per step.
     pub batch_size: usize,
     /// AdamW learning rate.
@@ -52,6 +49,8 @@ pub struct FitOptions {
     pub negatives: usize,
     /// Most successors kept per item in the shipped transition table.
     pub transitions_per_item: usize,
+    /// Store the weights as f16, as shipped by default; validation measures the file written.
+    pub f16: bool,
 }
 
 impl Default for FitOptions {
@@ -60,7 +59,6 @@ impl Default for FitOptions {
             seed: 42,
             epochs: 200,
             patience: 3,
-            min_improvement: 0.02,
             batch_size: 128,
             lr: 5e-3,
             weight_decay: 0.01,
@@ -69,6 +67,7 @@ impl Default for FitOptions {
             full_softmax_items: 20_000,
             negatives: 2_048,
             transitions_per_item: 16,
+            f16: true,
         }
     }
 }
@@ -80,7 +79,7 @@ pub struct EpochLog {
     pub epoch: usize,
     /// Mean training loss.
     pub loss: f32,
-    /// Validation metrics of the encoder alone.
+    /// Validation metrics of the encoder alone, ranking as a page would.
     pub valid: Metrics,
     /// Seconds since training started.
     pub seconds: f64,
@@ -88,21 +87,25 @@ pub struct EpochLog {
 
 /// A trained model with its curve.
 pub struct Trained {
-    /// The model, with the blend chosen on validation and the test-time transition table.
+    /// The model as a page loads it: the blend chosen on validation, the test-time transition
+    /// table.
     pub model: Model,
-    /// The weights, by name.
+    /// Its model file.
+    pub bytes: Vec<u8>,
+    /// The weights, by name, in f32 as trained.
     pub weights: Vec<(String, Tensor)>,
     /// Per-epoch curve.
     pub curve: Vec<EpochLog>,
     /// Epoch whose weights were kept.
     pub best_epoch: usize,
-    /// Validation metrics of each blend tried, as ((transition, repeat), ndcg@10).
-    pub blend_search: Vec<((f32, f32), f64)>,
+    /// Every blend tried on validation, with its NDCG@10.
+    pub blend_search: Vec<(Blend, f64)>,
     /// Wall-clock seconds of training, blend search included.
     pub seconds: f64,
 }
 
-/// Trains a model on `ds` and picks its blend on validation.
+/// Trains a model on `ds` and picks its blend on validation: the steps of [`train`] and
+/// [`choose_blend`], then the test-time transition table, written as a page loads it.
 pub fn fit(
     ds: &Dataset,
     config: ModelConfig,
@@ -110,15 +113,55 @@ pub fn fit(
     mask_history: bool,
 ) -> candle_core::Result<Trained> {
     let start = Instant::now();
+    let keys: Vec<u64> = ds.items.iter().map(|i| id_key(&i.id)).collect();
+    let (weights, curve, best_epoch) = train(ds, &config, opts, mask_history, start)?;
+    // The blend on validation, with the transitions a validation user could have seen.
+    let valid_table = transition_table(
+        &train_sequences(ds, Stage::Valid),
+        &keys,
+        opts.transitions_per_item,
+    );
+    let (blend, blend_search) =
+        choose_blend(ds, &config, &weights, &valid_table, opts, mask_history)?;
+    let config = ModelConfig { blend, ..config };
+    let test_table = transition_table(
+        &train_sequences(ds, Stage::Test),
+        &keys,
+        opts.transitions_per_item,
+    );
+    let (model, bytes) = shipped(&config, &weights, &test_table, opts.f16).map_err(to_candle)?;
+    Ok(Trained {
+        model,
+        bytes,
+        weights,
+        curve,
+        best_epoch,
+        blend_search,
+        seconds: start.elapsed().as_secs_f64(),
+    })
+}
+
+/// Weights by name.
+type Weights = Vec<(String, Tensor)>;
+
+/// The encoders trained on the validation split's sequences, with the weights of the epoch
+/// whose encoder alone ranked best on validation. Returns those weights, the curve and the best
+/// epoch.
+fn train(
+    ds: &Dataset,
+    config: &ModelConfig,
+    opts: &FitOptions,
+    mask_history: bool,
+    start: Instant,
+) -> candle_core::Result<(Weights, Vec<EpochLog>, usize)> {
     let device = Device::Cpu;
     let mut rng = StdRng::seed_from_u64(opts.seed);
     let varmap = VarMap::new();
     let vb = VarBuilder::from_varmap(&varmap, DType::F32, &device);
-    let mut model = Model::new(config.clone(), vb, Transitions::default()).map_err(to_candle)?;
+    let model = Model::new(config.clone(), vb, Transitions::default()).map_err(to_candle)?;
     let vars = named_vars(&varmap);
     initialise(&vars, &mut rng)?;
-    let catalog = FeatureBatch::new(&features(ds, &config), &device)?;
-    let keys: Vec<u64> = ds.items.iter().map(|i| id_key(&i.id)).collect();
+    let catalog = FeatureBatch::new(&features(ds, config), &device)?;
     let windows = windows(&train_sequences(ds, Stage::Valid), config.max_len);
     let params = ParamsAdamW {
         lr: opts.lr,
@@ -132,11 +175,13 @@ pub fn fit(
     };
     let n_items = ds.items.len();
     let full = n_items <= opts.full_softmax_items;
+    let encoder_only = ModelConfig {
+        blend: Blend::ENCODER_ONLY,
+        ..config.clone()
+    };
 
     let mut curve = Vec::new();
     let (mut best, mut best_epoch, mut best_ndcg) = (snapshot(&vars)?, 0, f64::NEG_INFINITY);
-    // The last epoch that made progress (beat the best by `min_improvement`) and its score.
-    let (mut progress_epoch, mut progress_ndcg) = (0, f64::NEG_INFINITY);
     let steps = windows.len().div_ceil(opts.batch_size);
     for epoch in 1..=opts.epochs {
         let mut order: Vec<usize> = (0..windows.len()).collect();
@@ -217,11 +262,19 @@ pub fn fit(
             bar.inc(1);
         }
         bar.finish_and_clear();
+        // The encoder alone, as a page would rank with it.
+        let (page, _) = shipped(
+            &encoder_only,
+            &weights_of(&vars),
+            &Transitions::default(),
+            opts.f16,
+        )
+        .map_err(to_candle)?;
         let valid = evaluate(
             ds,
             Stage::Valid,
             mask_history,
-            &ModelScorer::new(&model, ds, &keys, &catalog, true, true)?,
+            &PageScorer::new(page, &ds.items),
         );
         let log = EpochLog {
             epoch,
@@ -237,151 +290,94 @@ pub fn fit(
         curve.push(log);
         if ndcg > best_ndcg {
             (best, best_epoch, best_ndcg) = (snapshot(&vars)?, epoch, ndcg);
-        }
-        if ndcg > progress_ndcg * (1.0 + opts.min_improvement) {
-            (progress_epoch, progress_ndcg) = (epoch, ndcg);
-        } else if epoch - progress_epoch >= opts.patience {
+        } else if epoch - best_epoch >= opts.patience {
             break;
         }
     }
     restore(&vars, &best)?;
+    Ok((weights_of(&vars), curve, best_epoch))
+}
 
-    // Blend weights on validation, with the transitions a validation user could have seen.
-    let valid_table = transition_table(
-        &train_sequences(ds, Stage::Valid),
-        &keys,
-        opts.transitions_per_item,
-    );
-    model.transitions = Arc::new(valid_table);
-    // Coordinate search: the transition weight with no repeat term, then the repeat weight
-    // (which only matters when history is not masked) at the best transition weight.
-    let mut blend_search: Vec<((f32, f32), f64)> = Vec::new();
-    let mut try_blend = |model: &mut Model,
-                         transition: f32,
-                         repeat: f32|
-     -> candle_core::Result<f64> {
-        model.config.blend = Blend { transition, repeat };
-        let scorer = ModelScorer::new(model, ds, &keys, &catalog, true, true)?;
-        let ndcg = evaluate(ds, Stage::Valid, mask_history, &scorer).ndcg_10;
-        println!("blend transition {transition:.1} repeat {repeat:.1}: valid ndcg@10 {ndcg:.4}");
-        blend_search.push(((transition, repeat), ndcg));
-        Ok(ndcg)
+/// The blend a page ranks best with on validation, and every blend tried with its NDCG@10.
+///
+/// Coordinate search: each weight in turn over its grid, the others at their best so far (the
+/// repeat weight only where history is not masked: masked, a history item is never ranked). A
+/// weight whose best is its grid's largest value is tried higher, ×1.5 at a time, until the
+/// score stops improving, so the search does not stop at the edge of its grid. The passed-over
+/// penalty keeps its default: the loaders keep no impressions to choose it on.
+fn choose_blend(
+    ds: &Dataset,
+    config: &ModelConfig,
+    weights: &[(String, Tensor)],
+    transitions: &Transitions,
+    opts: &FitOptions,
+    mask_history: bool,
+) -> candle_core::Result<(Blend, Vec<(Blend, f64)>)> {
+    let (page, _) = shipped(config, weights, transitions, opts.f16).map_err(to_candle)?;
+    let mut tried: Vec<(Blend, f64)> = Vec::new();
+    let mut score = |blend: Blend| {
+        if let Some(&(_, ndcg)) = tried.iter().find(|(b, _)| *b == blend) {
+            return ndcg;
+        }
+        let mut model = page.clone();
+        model.config.blend = blend;
+        let ndcg = evaluate(
+            ds,
+            Stage::Valid,
+            mask_history,
+            &PageScorer::new(model, &ds.items),
+        )
+        .ndcg_10;
+        println!(
+            "blend transition {:.2} repeat {:.2} taste {:.2}: valid ndcg@10 {ndcg:.4}",
+            blend.transition, blend.repeat, blend.taste
+        );
+        tried.push((blend, ndcg));
+        ndcg
     };
-    let mut best = ((0.0, 0.0), f64::NEG_INFINITY);
-    for transition in [0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0] {
-        let ndcg = try_blend(&mut model, transition, 0.0)?;
-        if ndcg > best.1 {
-            best = ((transition, 0.0), ndcg);
-        }
-    }
-    if !mask_history {
-        let transition = best.0 .0;
-        for repeat in [0.5, 1.0, 2.0, 3.0] {
-            let ndcg = try_blend(&mut model, transition, repeat)?;
-            if ndcg > best.1 {
-                best = ((transition, repeat), ndcg);
+    type Field = fn(&mut Blend) -> &mut f32;
+    let grids: [(Field, &[f32]); 3] = [
+        (|b| &mut b.transition, &[0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0]),
+        (
+            |b| &mut b.repeat,
+            if mask_history {
+                &[]
+            } else {
+                &[0.0, 0.5, 1.0, 2.0, 3.0]
+            },
+        ),
+        (|b| &mut b.taste, &[0.0, 0.25, 0.5, 1.0, 2.0]),
+    ];
+    let mut best = Blend {
+        passed_over: Blend::default().passed_over,
+        ..Blend::ENCODER_ONLY
+    };
+    let mut best_ndcg = score(best);
+    for (field, grid) in grids {
+        let mut at = |w: f32| {
+            let mut b = best;
+            *field(&mut b) = w;
+            (b, score(b))
+        };
+        let mut round = (best, best_ndcg);
+        for &w in grid {
+            let (b, ndcg) = at(w);
+            if ndcg > round.1 {
+                round = (b, ndcg);
             }
         }
-    }
-    let ((transition, repeat), _) = best;
-    model.config.blend = Blend { transition, repeat };
-    model.transitions = Arc::new(transition_table(
-        &train_sequences(ds, Stage::Test),
-        &keys,
-        opts.transitions_per_item,
-    ));
-    let weights = vars
-        .iter()
-        .map(|(n, v)| (n.clone(), v.as_tensor().clone()))
-        .collect();
-    Ok(Trained {
-        model,
-        weights,
-        curve,
-        best_epoch,
-        blend_search,
-        seconds: start.elapsed().as_secs_f64(),
-    })
-}
-
-/// Scores the whole catalog for a batch of histories with a model, as the runtime ranker
-/// would: the encoder's logit plus the blend's sequence evidence.
-pub struct ModelScorer<'a> {
-    model: &'a Model,
-    keys: &'a [u64],
-    key_items: HashMap<u64, Vec<usize>>,
-    vectors: Tensor,
-    use_blend: bool,
-}
-
-impl<'a> ModelScorer<'a> {
-    /// Precomputes the catalog's vectors (`use_ids: false` for the content-only model);
-    /// `use_blend: false` scores with the encoder alone.
-    pub fn new(
-        model: &'a Model,
-        ds: &Dataset,
-        keys: &'a [u64],
-        catalog: &FeatureBatch,
-        use_ids: bool,
-        use_blend: bool,
-    ) -> candle_core::Result<Self> {
-        let ids = if use_ids { IdPart::Use } else { IdPart::Skip };
-        let vectors = model.items().map_err(to_candle)?.encode(catalog, ids)?;
-        let mut key_items: HashMap<u64, Vec<usize>> = HashMap::new();
-        for (i, &k) in keys.iter().enumerate().take(ds.items.len()) {
-            key_items.entry(k).or_default().push(i);
-        }
-        Ok(ModelScorer {
-            model,
-            keys,
-            key_items,
-            vectors,
-            use_blend,
-        })
-    }
-
-    fn try_score(&self, histories: &[&[Interaction]], out: &mut [f32]) -> candle_core::Result<()> {
-        let max_len = self.model.config.max_len;
-        let device = self.model.device();
-        let recent: Vec<&[Interaction]> = histories
-            .iter()
-            .map(|h| &h[h.len().saturating_sub(max_len)..])
-            .collect();
-        let (inputs, len, _) = sequence_batch(&recent, &self.vectors, |i| i, device)?;
-        let intents = self
-            .model
-            .user()
-            .map_err(to_candle)?
-            .forward(&inputs, None)?;
-        let last = intents.narrow(1, len - 1, 1)?.squeeze(1)?;
-        let scores = last
-            .matmul(&self.vectors.t()?)?
-            .flatten_all()?
-            .to_vec1::<f32>()?;
-        out.copy_from_slice(&scores);
-        if self.use_blend {
-            let n = self.keys.len();
-            for (row, history) in histories.iter().enumerate() {
-                let keys: Vec<u64> = history.iter().map(|x| self.keys[x.item as usize]).collect();
-                for (key, bonus) in self.model.sequence_evidence(&keys) {
-                    for &i in self.key_items.get(&key).into_iter().flatten() {
-                        out[row * n + i] += bonus;
-                    }
-                }
+        let top = grid.last().copied().unwrap_or(0.0);
+        let mut w = top;
+        while *field(&mut round.0) == w && w > 0.0 {
+            w *= 1.5;
+            let (b, ndcg) = at(w);
+            if ndcg > round.1 {
+                round = (b, ndcg);
             }
         }
-        Ok(())
+        (best, best_ndcg) = round;
     }
-}
-
-impl Scorer for ModelScorer<'_> {
-    fn score(&self, histories: &[&[Interaction]], out: &mut [f32]) {
-        if let Err(e) = self.try_score(histories, out) {
-            // The evaluator cannot fail mid-batch; a tensor error here is a bug in the shapes.
-            eprintln!("scoring failed: {e}");
-            out.fill(f32::NEG_INFINITY);
-        }
-    }
+    Ok((best, tried))
 }
 
 /// Left-pads `seqs` (each at most `max_len` long) into a batch whose item vectors are the rows
@@ -496,6 +492,12 @@ fn normal(rng: &mut StdRng) -> f64 {
     // Box–Muller: a standard normal from two uniforms.
     let (u1, u2): (f64, f64) = (rng.random::<f64>().max(1e-12), rng.random());
     (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
+}
+
+fn weights_of(vars: &[(String, Var)]) -> Weights {
+    vars.iter()
+        .map(|(n, v)| (n.clone(), v.as_tensor().clone()))
+        .collect()
 }
 
 fn snapshot(vars: &[(String, Var)]) -> candle_core::Result<Vec<Tensor>> {

@@ -7,5 +7,6 @@ pub mod data;
 pub mod eval;
 pub mod fit;
 pub mod loss;
+pub mod page;
 pub mod report;
 pub mod synthetic;

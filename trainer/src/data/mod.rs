@@ -52,6 +52,27 @@ pub struct Dataset {
     pub skipped: BTreeMap<String, usize>,
 }
 
+impl Dataset {
+    /// A data set built in code (tests, examples): users named `u0`, `u1`, …, no provenance,
+    /// nothing skipped, history not masked.
+    pub fn in_memory(name: &str, items: Vec<Item>, sequences: Vec<Vec<Interaction>>) -> Self {
+        Dataset {
+            name: name.to_string(),
+            items,
+            users: (0..sequences.len()).map(|u| format!("u{u}")).collect(),
+            sequences,
+            mask_history: false,
+            provenance: Provenance {
+                name: String::new(),
+                source: String::new(),
+                license: String::new(),
+                sha256: String::new(),
+            },
+            skipped: BTreeMap::new(),
+        }
+    }
+}
+
 /// Users with fewer interactions are dropped (leave-one-out needs a train, a validation and a
 /// test item, and short users add noise).
 pub const MIN_EVENTS: usize = 5;
