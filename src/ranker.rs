@@ -482,14 +482,15 @@ impl<B: SimilarityBackend> Ranker<B> {
             evidence.extend(self.model.sequence_evidence(&recent_keys));
         }
 
-        // Long-term: affinity-weighted mean of remembered items.
+        // Long-term: affinity-weighted mean of remembered items, unless the model weighs it 0.
+        let blend = self.model.config.blend;
         let remembered: Vec<(&Item, f32)> = profile
             .items(now_ms)
             .filter(|r| r.affinity > 0.0)
             .map(|r| (r.item, r.affinity))
             .collect();
         let mut taste = None;
-        if !remembered.is_empty() {
+        if !remembered.is_empty() && blend.taste != 0.0 {
             let items: Vec<&Item> = remembered.iter().map(|&(i, _)| i).collect();
             let rows = self.vectors(&items)?;
             let mut sum = vec![0f32; dim];
@@ -550,7 +551,6 @@ impl<B: SimilarityBackend> Ranker<B> {
             }
         };
         let rest = 1.0 - order_weight;
-        let blend = self.model.config.blend;
         if let Some(short) = short {
             add(rest, &standardised(short));
         }

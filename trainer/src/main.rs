@@ -265,30 +265,20 @@ fn run_fit(args: &FitArgs) -> Result<(), String> {
         fit(&ds, config, &opts, mask_history).map_err(|e| format!("training failed: {e}"))?;
     let model = &trained.model;
     // Every figure is of a page ranking with a model file, as `PageScorer` does.
-    let encoder_only = ModelConfig {
-        blend: Blend::ENCODER_ONLY,
-        ..model.config.clone()
-    };
+    let mut encoder_only = model.clone();
+    encoder_only.config.blend = Blend::ENCODER_ONLY;
     let no_ids = content_only(&trained.weights).map_err(|e| e.to_string())?;
+    let (content, _) = shipped(
+        &encoder_only.config,
+        &no_ids,
+        &Transitions::default(),
+        opts.f16,
+    )
+    .map_err(|e| e.to_string())?;
     let variants = [
         ("tastebud", model.clone()),
-        (
-            "tastebud_encoder_only",
-            shipped(
-                &encoder_only,
-                &trained.weights,
-                &Transitions::default(),
-                opts.f16,
-            )
-            .map_err(|e| e.to_string())?
-            .0,
-        ),
-        (
-            "tastebud_content_only",
-            shipped(&encoder_only, &no_ids, &Transitions::default(), opts.f16)
-                .map_err(|e| e.to_string())?
-                .0,
-        ),
+        ("tastebud_encoder_only", encoder_only),
+        ("tastebud_content_only", content),
     ];
     for (at, (name, page)) in variants.into_iter().enumerate() {
         let scorer = PageScorer::new(page, &ds.items);
