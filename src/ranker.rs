@@ -25,7 +25,7 @@ use crate::error::{Error, Result};
 use crate::event::EventKind;
 use crate::features::{id_key, title_word_slices, title_words, MAX_TITLE_WORDS};
 use crate::item::Item;
-use crate::model::{dot, Model, Step};
+use crate::model::{dot, KindInput, Model, Step};
 use crate::profile::{first_facet_of, Facet, Profile};
 use crate::sequence::{self, Engagement};
 
@@ -265,22 +265,28 @@ impl<B: SimilarityBackend> Ranker<B> {
         Ok(out)
     }
 
-    /// The model's intent after `steps`, from the cache when the sequence is the last one's.
-    fn intent(&mut self, vectors: &[f32], steps: &[Step]) -> Result<Option<Vec<f32>>> {
-        let mut key = Vec::with_capacity(vectors.len() * 4 + steps.len() * 2);
+    /// The model's intent after `steps`, from the cache when the sequence (and how its kinds
+    /// enter) is the last one's.
+    fn intent(
+        &mut self,
+        vectors: &[f32],
+        steps: &[Step],
+        inputs: &[KindInput; EventKind::COUNT],
+    ) -> Result<Option<Vec<f32>>> {
+        let mut key = Vec::with_capacity(vectors.len() * 4 + steps.len() * 6);
         key.extend(vectors.iter().flat_map(|v| v.to_le_bytes()));
-        key.extend(
-            steps
-                .iter()
-                .flat_map(|s| [s.kind as u8, s.gap_bucket() as u8]),
-        );
+        for s in steps {
+            let input = inputs[s.kind as usize];
+            key.extend([input.row as u8, s.gap_bucket() as u8]);
+            key.extend(input.weight.to_le_bytes());
+        }
         let key = xxhash_rust::xxh64::xxh64(&key, 0);
         if let Some((k, intent)) = &self.intent {
             if *k == key {
                 return Ok(Some(intent.clone()));
             }
         }
-        let intent = self.model.intent(vectors, steps)?;
+        let intent = self.model.intent(vectors, steps, inputs)?;
         self.intent = intent.clone().map(|i| (key, i));
         Ok(intent)
     }
@@ -467,7 +473,8 @@ impl<B: SimilarityBackend> Ranker<B> {
         let n = candidates.len();
         let dim = self.model.config.dim;
 
-        // Short-term: the recent visits, by the sequence rules the trainer's loaders follow.
+        // Short-term: the recent visits, by the sequence rules the trainer's loaders follow,
+        // each kind weighed as the profile weighs it.
         let mut recent = profile.visits();
         recent.drain(..recent.len().saturating_sub(self.model.config.max_len));
         let recent_keys: Vec<u64> = recent.iter().map(|v| id_key(&v.item.id)).collect();
@@ -478,17 +485,31 @@ impl<B: SimilarityBackend> Ranker<B> {
             let items: Vec<&Item> = recent.iter().map(|v| v.item).collect();
             recent_vectors = self.vectors(&items)?;
             let steps = sequence::steps(&recent);
-            intent = self.intent(&recent_vectors, &steps)?;
-            evidence.extend(self.model.sequence_evidence(&recent_keys));
+            let weights = &profile.config().weights;
+            let inputs = self
+                .model
+                .config
+                .kind_inputs(&EventKind::ALL.map(|k| weights.weight(k, DWELL_AS_ONE_EVENT_MS)));
+            intent = self.intent(&recent_vectors, &steps, &inputs)?;
+            if let Some(&last) = recent_keys.last() {
+                evidence.extend(self.model.successor_evidence(last));
+            }
         }
 
-        // Long-term: affinity-weighted mean of remembered items, unless the model weighs it 0.
+        // Long-term: the remembered items with their affinity (what the shopper did with each,
+        // weighed by kind and decayed): their mean is the taste, unless the model weighs it 0,
+        // and each is evidence for itself, at the model's repeat weight.
         let blend = self.model.config.blend;
         let remembered: Vec<(&Item, f32)> = profile
             .items(now_ms)
             .filter(|r| r.affinity > 0.0)
             .map(|r| (r.item, r.affinity))
             .collect();
+        if blend.repeat != 0.0 {
+            for &(item, affinity) in &remembered {
+                *evidence.entry(id_key(&item.id)).or_default() += blend.repeat * affinity.ln_1p();
+            }
+        }
         let mut taste = None;
         if !remembered.is_empty() && blend.taste != 0.0 {
             let items: Vec<&Item> = remembered.iter().map(|&(i, _)| i).collect();
@@ -581,6 +602,10 @@ impl<B: SimilarityBackend> Ranker<B> {
         })
     }
 }
+
+/// The dwell a stand-in dwell is weighed as: the 10-second stay that
+/// [`crate::profile::EventWeights::dwell`] is the weight of.
+const DWELL_AS_ONE_EVENT_MS: u32 = 10_000;
 
 /// Weight of the query's content similarity. This and [`QUERY_WORDS`] are documented defaults,
 /// not learned: no data set reachable here has queries to learn them from.

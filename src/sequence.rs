@@ -63,7 +63,7 @@ pub enum Entered {
 impl<T: PartialEq> Visits<T> {
     /// Adds the next event, oldest first.
     pub fn push(&mut self, e: Engagement<T>) -> Entered {
-        if strength(e.kind) == 0 {
+        if !is_engagement(e.kind) {
             return Entered::Left;
         }
         match self.0.last_mut() {
@@ -98,6 +98,11 @@ pub fn steps<T>(visits: &[Engagement<T>]) -> Vec<Step> {
                 .map(|p| v.ts_ms.saturating_sub(visits[p].ts_ms).div_euclid(1000)),
         })
         .collect()
+}
+
+/// Whether events of `kind` enter sequences: everything but impressions and searches.
+pub fn is_engagement(kind: EventKind) -> bool {
+    strength(kind) > 0
 }
 
 /// How much a kind says about the shopper's intent; 0 for kinds that are not engagement.

@@ -6,8 +6,10 @@ mod common;
 use candle_core::{DType, Tensor};
 use candle_nn::VarBuilder;
 use tastebud::model::{
-    FeatureBatch, IdPart, ModelFile, SequenceBatch, Step, Transitions, FORMAT_VERSION,
+    FeatureBatch, IdPart, KindInput, ModelConfig, ModelFile, SequenceBatch, Step, Transitions,
+    FORMAT_VERSION,
 };
+use tastebud::profile::EventWeights;
 use tastebud::{Error, EventKind, Item, Model};
 
 const MODEL_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/model");
@@ -259,7 +261,9 @@ fn inference_loops_match_the_candle_definition() {
     let vectors = model.encode_items(&seq, true).unwrap();
     for len in [1, 5, n] {
         let (vectors, steps) = (&vectors[(n - len) * dim..], &steps[n - len..]);
-        let got = model.intent(vectors, steps).unwrap().unwrap();
+        // Every kind read from its own row, as the candle encoder reads it.
+        let own = EventKind::ALL.map(|row| KindInput { row, weight: 1.0 });
+        let got = model.intent(vectors, steps, &own).unwrap().unwrap();
         let l = len.min(model.config.max_len);
         let rows =
             Tensor::from_slice(&vectors[(len - l) * dim..], (1, l, dim), model.device()).unwrap();
@@ -391,20 +395,26 @@ fn a_flipped_bit_anywhere_in_the_model_file_is_refused_or_harmless() {
 }
 
 /// A model file of an earlier format version (1: no checksum; 2: no taste or passed-over
-/// weight in its config) is refused with a way out, and `ModelFile::upgrade` writes it again
-/// with the same weights.
+/// weight in its config; 3: no trained kinds) is refused with a way out, and
+/// `ModelFile::upgrade` writes it again with the same weights, reading it as it was read then.
 #[test]
 fn an_earlier_version_model_is_refused_and_upgrades_to_the_same_weights() {
+    use EventKind::*;
     let bytes = read("model.safetensors");
     let file = ModelFile::read(&bytes).unwrap();
-    let mut config = serde_json::to_value(&file.config).unwrap();
+    let current = serde_json::to_value(&file.config).unwrap();
     // What a version 2 file said: the ranker's taste and penalty were 0.5, and not stored.
-    assert_eq!(config["blend"]["passed_over"], 0.5);
-    let taste = config["blend"]["taste"].as_f64().unwrap();
-    let blend = config["blend"].as_object_mut().unwrap();
-    blend.remove("passed_over");
-    blend.remove("taste");
-    for version in [1, 2] {
+    assert_eq!(current["blend"]["passed_over"], 0.5);
+    let taste = current["blend"]["taste"].as_f64().unwrap();
+    for version in [1, 2, 3] {
+        let mut config = current.clone();
+        // Until version 4 every row of the kind table was read as learned.
+        config.as_object_mut().unwrap().remove("trained_kinds");
+        if version < 3 {
+            let blend = config["blend"].as_object_mut().unwrap();
+            blend.remove("passed_over");
+            blend.remove("taste");
+        }
         let header = serde_json::json!({
             "format": "tastebud-model",
             "version": version,
@@ -425,13 +435,71 @@ fn an_earlier_version_model_is_refused_and_upgrades_to_the_same_weights() {
             other => panic!("expected bad_model, got {other:?}"),
         }
         let upgraded = ModelFile::read(&ModelFile::upgrade(&old).unwrap()).unwrap();
-        assert_eq!(upgraded.config.blend.taste, 0.5, "version {version}");
-        if taste == 0.5 {
-            assert_eq!(ModelFile::upgrade(&old).unwrap(), bytes);
-        }
+        let want_taste = if version < 3 { 0.5 } else { taste as f32 };
+        assert_eq!(upgraded.config.blend.taste, want_taste, "version {version}");
+        assert_eq!(
+            upgraded.config.trained_kinds,
+            [View, Click, AddToCart, Purchase, Dwell],
+            "version {version}"
+        );
         let weights: Vec<_> = upgraded.tensors.into_iter().collect();
         let rewritten =
             ModelFile::write(&file.config, &weights, &upgraded.transitions, true).unwrap();
         assert!(rewritten == bytes, "version {version}: the weights changed");
     }
+}
+
+/// A page's views and clicks reach a model trained on purchases as purchases that count for
+/// less, in the proportions of the profile's weights, never as a row the model never learned.
+#[test]
+fn a_kind_the_model_never_learned_stands_in_as_the_nearest_learned_one_at_the_ratio_of_their_weights(
+) {
+    use EventKind::*;
+    let defaults = EventWeights::default();
+    let evidence = EventKind::ALL.map(|k| defaults.weight(k, 10_000));
+    let learned = |kinds: &[EventKind]| ModelConfig {
+        trained_kinds: kinds.to_vec(),
+        ..ModelConfig::default()
+    };
+    let close = |got: KindInput, row: EventKind, weight: f32| {
+        assert_eq!(got.row, row);
+        assert!((got.weight - weight).abs() < 1e-6, "{got:?}, want {weight}");
+    };
+    let purchases = learned(&[Purchase]).kind_inputs(&evidence);
+    close(purchases[Purchase as usize], Purchase, 1.0);
+    close(purchases[Click as usize], Purchase, 0.3);
+    close(purchases[View as usize], Purchase, 0.2);
+    close(purchases[AddToCart as usize], Purchase, 0.6);
+    let views_and_purchases = learned(&[View, Purchase]).kind_inputs(&evidence);
+    close(views_and_purchases[View as usize], View, 1.0);
+    close(views_and_purchases[Click as usize], View, 1.5);
+    close(views_and_purchases[AddToCart as usize], Purchase, 0.6);
+
+    // A click weighed as much as a purchase is read as one; weighed less, it counts for less
+    // among the purchases around it.
+    let mut model = common::default_model();
+    model.config.trained_kinds = vec![Purchase];
+    let items = common::catalog();
+    let vectors = model.encode_items(&items[..4], true).unwrap();
+    let steps = |kind| -> Vec<Step> {
+        [Purchase, kind, Purchase, kind]
+            .into_iter()
+            .enumerate()
+            .map(|(i, kind)| Step {
+                kind,
+                gap_seconds: (i > 0).then_some(60),
+            })
+            .collect()
+    };
+    let mut as_much = evidence;
+    as_much[Click as usize] = as_much[Purchase as usize];
+    let intent = |kind, evidence: &[f32; EventKind::COUNT]| {
+        let inputs = model.config.kind_inputs(evidence);
+        model
+            .intent(&vectors, &steps(kind), &inputs)
+            .unwrap()
+            .unwrap()
+    };
+    assert_eq!(intent(Click, &as_much), intent(Purchase, &as_much));
+    assert_ne!(intent(Click, &evidence), intent(Purchase, &evidence));
 }

@@ -402,3 +402,35 @@ fn catalog_scores_are_what_rank_catalog_orders_by() {
     let by_rank: Vec<(&str, f32)> = ranked.iter().map(|r| (r.id.as_str(), r.score)).collect();
     assert_eq!(by_scores, by_rank);
 }
+
+/// What the shopper did with an item counts for the item itself, by kind: a mug put in the cart
+/// and then a mug only viewed, the view last. Alone, the encoder puts the mug just viewed first;
+/// at a strong repeat weight the mug in the cart comes first.
+#[test]
+fn an_item_in_the_cart_counts_for_more_than_one_only_viewed() {
+    let mugs: Vec<Item> = catalog()
+        .into_iter()
+        .filter(|i| kind_of(&i.id) == "mug")
+        .take(2)
+        .collect();
+    let first = |repeat: f32| {
+        let mut model = default_model();
+        model.config.blend.repeat = repeat;
+        let mut profile = Profile::default();
+        let events = [
+            (EventKind::AddToCart, &mugs[0]),
+            (EventKind::View, &mugs[1]),
+        ];
+        for (n, (kind, mug)) in events.into_iter().enumerate() {
+            profile
+                .record(Event::item(kind, mug.clone(), T0 + n as i64 * 60_000))
+                .unwrap();
+        }
+        let ranked = Ranker::new(model)
+            .rank(&profile, &mugs, &RankOptions::default(), T0 + 600_000)
+            .unwrap();
+        ranked[0].id.clone()
+    };
+    assert_eq!(first(0.0), mugs[1].id);
+    assert_eq!(first(100.0), mugs[0].id);
+}

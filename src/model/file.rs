@@ -18,8 +18,8 @@ use crate::error::{Error, Result};
 use crate::model::{ModelConfig, Transitions};
 
 /// Version of the model file layout this build reads and writes (2: with a checksum; 3: with
-/// the taste and passed-over weights in the blend).
-pub const FORMAT_VERSION: u32 = 3;
+/// the taste and passed-over weights in the blend; 4: with the kinds the model was trained on).
+pub const FORMAT_VERSION: u32 = 4;
 const FORMAT_NAME: &str = "tastebud-model";
 const METADATA_KEY: &str = "tastebud";
 const TRANSITIONS: [&str; 4] = [

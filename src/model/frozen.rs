@@ -10,7 +10,7 @@ use crate::features::{ItemFeatures, GAP_BUCKETS, ID_HASHES};
 use std::sync::OnceLock;
 
 use crate::model::file::{Floats, Weights};
-use crate::model::{ModelConfig, Step};
+use crate::model::{KindInput, ModelConfig, Step};
 
 /// The weights of both encoders as flat row-major `f32` arrays.
 #[derive(Clone)]
@@ -241,7 +241,8 @@ type Block = super::Block<LayerNorm, Dense>;
 impl Block {
     /// The block over `x` (`len` rows of `dim`), returning the rows `from..len` only: later
     /// blocks need every row, the last block only the newest.
-    fn forward(&self, x: &[f32], dim: usize, from: usize) -> Vec<f32> {
+    /// Position `t` attends to `0..=t`, each position `s` counting `weights[s]` times.
+    fn forward(&self, x: &[f32], weights: &[f32], dim: usize, from: usize) -> Vec<f32> {
         let len = x.len() / dim;
         let hd = dim / self.heads;
         let scale = (hd as f32).sqrt();
@@ -270,7 +271,10 @@ impl Block {
                 scores.clear();
                 scores.extend((0..=t).map(|s| dot(part(t, 0, h), part(s, 1, h)) / scale));
                 let max = scores.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-                scores.iter_mut().for_each(|s| *s = (*s - max).exp());
+                scores
+                    .iter_mut()
+                    .zip(weights)
+                    .for_each(|(s, w)| *s = (*s - max).exp() * w);
                 let total: f32 = scores.iter().sum();
                 let c = &mut ctx[h * hd..(h + 1) * hd];
                 c.fill(0.0);
@@ -306,7 +310,13 @@ pub(crate) struct FrozenUser {
 impl FrozenUser {
     /// The intent after the last of `steps`, whose item vectors are the rows of `items`
     /// (`steps.len() × dim`); only the last `max_len` steps are read.
-    pub(crate) fn intent(&self, items: &[f32], steps: &[Step], dim: usize) -> Option<Vec<f32>> {
+    pub(crate) fn intent(
+        &self,
+        items: &[f32],
+        steps: &[Step],
+        inputs: &[KindInput; EventKind::COUNT],
+        dim: usize,
+    ) -> Option<Vec<f32>> {
         let max_len = self.positions.data.len() / dim;
         let len = steps.len().min(max_len);
         if len == 0 || items.len() != steps.len() * dim {
@@ -315,9 +325,12 @@ impl FrozenUser {
         let skip = steps.len() - len;
         let sqrt_d = (dim as f32).sqrt();
         let mut x = Vec::with_capacity(len * dim);
+        let mut weights = Vec::with_capacity(len);
         for (t, step) in steps[skip..].iter().enumerate() {
             let item = &items[(skip + t) * dim..(skip + t + 1) * dim];
-            let kind = self.kinds.row(step.kind as usize);
+            let input = inputs[step.kind as usize];
+            weights.push(input.weight);
+            let kind = self.kinds.row(input.row as usize);
             let gap = self.gaps.row(step.gap_bucket() as usize);
             let pos = self.positions.row(max_len - len + t);
             for i in 0..dim {
@@ -330,7 +343,7 @@ impl FrozenUser {
             } else {
                 0
             };
-            x = block.forward(&x, dim, from);
+            x = block.forward(&x, &weights, dim, from);
         }
         let last = &x[x.len() - dim..];
         let mut out = Vec::with_capacity(dim);

@@ -10,7 +10,6 @@ mod transitions;
 mod user_encoder;
 
 use std::borrow::Borrow;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use candle_core::Device;
@@ -59,6 +58,18 @@ pub struct ModelConfig {
     pub ffn_dim: usize,
     /// How sequence evidence is mixed with the encoder's score.
     pub blend: Blend,
+    /// The event kinds the training sequences held: the rows of the kind table that were
+    /// learned. A visit of another kind reads a stand-in's row ([`ModelConfig::kind_inputs`]).
+    /// Files that predate the field read every row as learned.
+    #[serde(default = "every_engagement_kind")]
+    pub trained_kinds: Vec<EventKind>,
+}
+
+fn every_engagement_kind() -> Vec<EventKind> {
+    EventKind::ALL
+        .into_iter()
+        .filter(|&k| crate::sequence::is_engagement(k))
+        .collect()
 }
 
 impl Default for ModelConfig {
@@ -71,6 +82,7 @@ impl Default for ModelConfig {
             heads: 2,
             ffn_dim: 128,
             blend: Blend::default(),
+            trained_kinds: every_engagement_kind(),
         }
     }
 }
@@ -117,6 +129,16 @@ impl ModelConfig {
             h.token_buckets as usize,
             MAX_BUCKETS as usize,
         )?;
+        if let Some(k) = self
+            .trained_kinds
+            .iter()
+            .find(|&&k| !crate::sequence::is_engagement(k))
+        {
+            return Err(bad(format!(
+                "trained_kinds: {} never enters a sequence",
+                k.name()
+            )));
+        }
         let b = self.blend;
         if ![b.transition, b.repeat, b.taste, b.passed_over]
             .iter()
@@ -126,19 +148,50 @@ impl ModelConfig {
         }
         Ok(self)
     }
+
+    /// How each kind enters the user encoder, indexed by discriminant. A kind the model
+    /// learned reads its own row at weight 1. Any other kind (a page's views and clicks, for a
+    /// model trained on purchases) stands in as the learned kind whose evidence weight is
+    /// nearest its own, counting as the ratio of the two weights: with the profile's default
+    /// weights and a model trained on purchases, a click counts as 0.3 of a purchase. The
+    /// weights are what one event adds to its item's affinity (`evidence[kind]`), so a page
+    /// that weighs its kinds differently feeds the encoder in the same proportions.
+    pub fn kind_inputs(&self, evidence: &[f32; EventKind::COUNT]) -> [KindInput; EventKind::COUNT] {
+        let trained = &self.trained_kinds;
+        EventKind::ALL.map(|kind| {
+            if trained.is_empty() || trained.contains(&kind) {
+                return KindInput {
+                    row: kind,
+                    weight: 1.0,
+                };
+            }
+            let strength = |k: EventKind| evidence[k as usize].max(MIN_STAND_IN_WEIGHT);
+            let distance = |k: EventKind| (strength(k) / strength(kind)).ln().abs();
+            let row = trained
+                .iter()
+                .copied()
+                .min_by(|&a, &b| distance(a).total_cmp(&distance(b)))
+                .unwrap_or(kind);
+            KindInput {
+                row,
+                weight: (strength(kind) / strength(row)).max(MIN_STAND_IN_WEIGHT),
+            }
+        })
+    }
 }
 
 /// The weights of the ranker's terms, chosen on validation data by the trainer and stored in
 /// the model file. A candidate `j`'s short-term score is `logit + transition·ln(1 + count(last
-/// → j)) + repeat·ln(1 + times j is among the recent visits)`; its score is that, standardised
-/// over the candidates, plus `taste` times its standardised similarity to the long-term taste,
-/// minus `passed_over` if the shopper was shown it repeatedly and passed it over.
+/// → j)) + repeat·ln(1 + j's affinity in the profile)`; its score is that, standardised over
+/// the candidates, plus `taste` times its standardised similarity to the long-term taste, minus
+/// `passed_over` if the shopper was shown it repeatedly and passed it over.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Blend {
     /// Weight of the transition count from the most recent item.
     pub transition: f32,
-    /// Weight of earlier interactions with the same item (repeat purchases).
+    /// Weight of what the shopper already did with the same item (its affinity in the
+    /// profile: views, basket adds, purchases, weighed by kind and decayed).
     pub repeat: f32,
     /// Weight of the long-term taste (the affinity-weighted mean of the remembered items).
     pub taste: f32,
@@ -166,6 +219,21 @@ impl Default for Blend {
         }
     }
 }
+
+/// How a visit of one kind enters the user encoder: the row of the kind table it reads and
+/// how many visits of that row it counts as in attention.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct KindInput {
+    /// The kind whose learned row is read.
+    pub row: EventKind,
+    /// The visit's weight among the others when the encoder attends over them (1 for a kind
+    /// the model learned).
+    pub weight: f32,
+}
+
+/// Smallest attention weight a stand-in visit gets, so that a kind weighed 0 or less still
+/// leaves the encoder something to attend to.
+const MIN_STAND_IN_WEIGHT: f32 = 1e-3;
 
 /// One event of a sequence as the user encoder reads it.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -287,12 +355,20 @@ impl Model {
     }
 
     /// The intent vector (`dim`) after a sequence of steps whose item vectors are the rows of
-    /// `item_vectors` (`steps.len() × dim`, oldest first; only the last `max_len` are read);
-    /// `None` for an empty sequence. The last position of [`UserEncoder::forward`], computed
-    /// without candle's per-operation cost.
-    pub fn intent(&self, item_vectors: &[f32], steps: &[Step]) -> Result<Option<Vec<f32>>> {
+    /// `item_vectors` (`steps.len() × dim`, oldest first; only the last `max_len` are read),
+    /// each kind entering as `inputs` says ([`ModelConfig::kind_inputs`]); `None` for an empty
+    /// sequence. The last position of [`UserEncoder::forward`] for the kinds the model
+    /// learned, computed without candle's per-operation cost.
+    pub fn intent(
+        &self,
+        item_vectors: &[f32],
+        steps: &[Step],
+        inputs: &[KindInput; EventKind::COUNT],
+    ) -> Result<Option<Vec<f32>>> {
         let frozen = self.frozen()?;
-        Ok(frozen.user.intent(item_vectors, steps, self.config.dim))
+        Ok(frozen
+            .user
+            .intent(item_vectors, steps, inputs, self.config.dim))
     }
 
     fn frozen(&self) -> Result<&Frozen> {
@@ -307,28 +383,13 @@ impl Model {
 }
 
 impl Model {
-    /// The blend's sequence evidence for the next item after `history` (id keys, oldest first):
-    /// a bonus per candidate key, for the successors of the last item and the items already in
-    /// the history. Candidates without an entry get nothing.
-    pub fn sequence_evidence(&self, history: &[u64]) -> HashMap<u64, f32> {
-        let Blend {
-            transition, repeat, ..
-        } = self.config.blend;
-        let mut bonus: HashMap<u64, f32> = HashMap::new();
-        if repeat != 0.0 {
-            let mut times: HashMap<u64, u32> = HashMap::new();
-            for &key in history {
-                *times.entry(key).or_default() += 1;
-            }
-            for (key, n) in times {
-                bonus.insert(key, repeat * (n as f32).ln_1p());
-            }
-        }
-        if let (Some(&last), true) = (history.last(), transition != 0.0) {
-            for (key, count) in self.transitions.successors(last) {
-                *bonus.entry(key).or_default() += transition * (count as f32).ln_1p();
-            }
-        }
-        bonus
+    /// The transition evidence for the item after `last` (an id key): a bonus for each of its
+    /// recorded successors, `transition · ln(1 + count)`.
+    pub fn successor_evidence(&self, last: u64) -> impl Iterator<Item = (u64, f32)> + '_ {
+        let transition = self.config.blend.transition;
+        self.transitions
+            .successors(last)
+            .filter(move |_| transition != 0.0)
+            .map(move |(key, count)| (key, transition * (count as f32).ln_1p()))
     }
 }

@@ -10,6 +10,8 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
+use tastebud::EventKind;
+
 use crate::data::{Dataset, Interaction};
 
 /// Which held-out interaction is predicted.
@@ -128,7 +130,6 @@ pub fn evaluate(ds: &Dataset, stage: Stage, mask_history: bool, scorer: &dyn Sco
 
 /// The 0-based rank of each user's target at `stage` (in user order), for per-user analysis.
 pub fn ranks(ds: &Dataset, stage: Stage, mask_history: bool, scorer: &dyn Scorer) -> Vec<usize> {
-    let n_items = ds.items.len();
     let cases: Vec<(Case, u32)> = ds
         .sequences
         .iter()
@@ -141,6 +142,74 @@ pub fn ranks(ds: &Dataset, stage: Stage, mask_history: bool, scorer: &dyn Scorer
             Some((case, s[n].item))
         })
         .collect();
+    ranks_of(ds.items.len(), &cases, mask_history, scorer)
+}
+
+/// Where the logs hold purchases and other kinds: each held-out purchase predicted from the
+/// whole event stream before it and from the purchases alone, by the same model.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct NextPurchase {
+    /// Users whose held-out event is a purchase.
+    pub users: usize,
+    /// From every event before the purchase.
+    pub from_stream: Metrics,
+    /// From the purchases before it only.
+    pub from_purchases: Metrics,
+}
+
+/// [`NextPurchase`] at `stage`; `None` when no held-out event is a purchase or the histories
+/// hold nothing but purchases.
+pub fn next_purchase(
+    ds: &Dataset,
+    stage: Stage,
+    mask_history: bool,
+    scorer: &dyn Scorer,
+) -> Option<NextPurchase> {
+    let purchase = |e: &Interaction| e.kind == EventKind::Purchase;
+    let held: Vec<(&[Interaction], &Interaction)> = ds
+        .sequences
+        .iter()
+        .filter_map(|s| {
+            let n = s.len().checked_sub(stage.held_out()).filter(|&n| n > 0)?;
+            purchase(&s[n]).then(|| (&s[..n], &s[n]))
+        })
+        .collect();
+    if !held.iter().any(|(h, _)| h.iter().any(|e| !purchase(e))) {
+        return None;
+    }
+    let purchases: Vec<Vec<Interaction>> = held
+        .iter()
+        .map(|(h, _)| h.iter().copied().filter(purchase).collect())
+        .collect();
+    let n_items = ds.items.len();
+    let metrics = |histories: Vec<&[Interaction]>| {
+        let cases: Vec<(Case, u32)> = histories
+            .into_iter()
+            .zip(&held)
+            .map(|(history, (_, target))| {
+                let case = Case {
+                    history,
+                    at_ms: target.ts_ms,
+                };
+                (case, target.item)
+            })
+            .collect();
+        Metrics::from_ranks(&ranks_of(n_items, &cases, mask_history, scorer))
+    };
+    Some(NextPurchase {
+        users: held.len(),
+        from_stream: metrics(held.iter().map(|&(h, _)| h).collect()),
+        from_purchases: metrics(purchases.iter().map(Vec::as_slice).collect()),
+    })
+}
+
+/// The 0-based rank of each case's target among `n_items`.
+fn ranks_of(
+    n_items: usize,
+    cases: &[(Case, u32)],
+    mask_history: bool,
+    scorer: &dyn Scorer,
+) -> Vec<usize> {
     if n_items == 0 {
         return Vec::new();
     }
@@ -290,5 +359,57 @@ mod tests {
             assert!(keys.contains(&k), "{k}");
         }
         assert!((json["hr@20"].as_f64().unwrap() - 2.0 / 3.0).abs() < 1e-12);
+    }
+
+    /// Ranks the most recent item of the history first, then by index.
+    struct Latest(usize);
+
+    impl Scorer for Latest {
+        fn score(&self, cases: &[Case], out: &mut [f32]) {
+            for (row, case) in out.chunks_exact_mut(self.0).zip(cases) {
+                row.iter_mut()
+                    .enumerate()
+                    .for_each(|(i, s)| *s = -(i as f32));
+                if let Some(last) = case.history.last() {
+                    row[last.item as usize] = 1.0;
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_held_out_purchase_is_ranked_from_the_stream_and_from_the_purchases_before_it() {
+        use EventKind::*;
+        let e = |item, kind, ts_ms| Interaction { item, kind, ts_ms };
+        let sequences = vec![
+            // Viewed 4 just before buying it: the stream knows, the purchases do not.
+            vec![
+                e(1, Purchase, 0),
+                e(2, View, 1),
+                e(4, View, 2),
+                e(4, Purchase, 3),
+            ],
+            // Its held-out event is a view: not a purchase to predict.
+            vec![e(1, Purchase, 0), e(3, View, 1), e(5, View, 2)],
+        ];
+        let ds = Dataset::in_memory(
+            "kinds",
+            (0..6).map(|i| Item::new(format!("i{i}"))).collect(),
+            sequences,
+        );
+        let got = next_purchase(&ds, Stage::Test, false, &Latest(6)).unwrap();
+        assert_eq!(got.users, 1);
+        assert_eq!(got.from_stream.hr_10, 1.0);
+        assert_eq!(got.from_stream.mrr_10, 1.0);
+        // From purchases alone 1 comes first, then 0, 2, 3, 4: rank 4.
+        assert!((got.from_purchases.mrr_10 - 0.2).abs() < 1e-12);
+        // Logs of purchases alone, or with no purchase held out, have nothing to compare.
+        let only = |kind| {
+            let s = vec![e(1, kind, 0), e(2, kind, 1), e(3, kind, 2)];
+            Dataset::in_memory("one kind", ds.items.clone(), vec![s])
+        };
+        for kind in [Purchase, View] {
+            assert!(next_purchase(&only(kind), Stage::Test, false, &Latest(6)).is_none());
+        }
     }
 }

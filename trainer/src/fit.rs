@@ -17,6 +17,7 @@ use tastebud::model::{
     Blend, Dropout, FeatureBatch, IdPart, Model, ModelConfig, SequenceBatch, Transitions,
 };
 use tastebud::sequence;
+use tastebud::EventKind;
 
 use crate::data::{Dataset, Interaction};
 use crate::eval::{evaluate, train_sequences, Metrics, Stage};
@@ -114,6 +115,10 @@ pub fn fit(
 ) -> candle_core::Result<Trained> {
     let start = Instant::now();
     let keys: Vec<u64> = ds.items.iter().map(|i| id_key(&i.id)).collect();
+    let config = ModelConfig {
+        trained_kinds: trained_kinds(&train_sequences(ds, Stage::Valid)),
+        ..config
+    };
     let (weights, curve, best_epoch) = train(ds, &config, opts, mask_history, start)?;
     // The blend on validation, with the transitions a validation user could have seen.
     let valid_table = transition_table(
@@ -139,6 +144,19 @@ pub fn fit(
         blend_search,
         seconds: start.elapsed().as_secs_f64(),
     })
+}
+
+/// The kinds of the events the encoder trains on, in discriminant order: the rows of the kind
+/// table it learns.
+fn trained_kinds(sequences: &[&[Interaction]]) -> Vec<EventKind> {
+    let mut seen = [false; EventKind::COUNT];
+    for e in sequences.iter().flat_map(|s| s.iter()) {
+        seen[e.kind as usize] = true;
+    }
+    EventKind::ALL
+        .into_iter()
+        .filter(|&k| seen[k as usize])
+        .collect()
 }
 
 /// Weights by name.

@@ -11,7 +11,7 @@ use tastebud::features::HashingConfig;
 use tastebud::model::{Blend, ModelConfig, ModelFile, Transitions, FORMAT_VERSION};
 use tastebud_train::baselines::{ItemKnn, Markov, Popularity, RecentItems};
 use tastebud_train::data::{self, Dataset, Format};
-use tastebud_train::eval::{evaluate, train_sequences, Metrics, Stage};
+use tastebud_train::eval::{evaluate, next_purchase, train_sequences, Metrics, Stage};
 use tastebud_train::fit::{fit, FitOptions};
 use tastebud_train::page::{content_only, shipped, PageScorer};
 use tastebud_train::{catalog, report, synthetic};
@@ -294,6 +294,19 @@ fn run_fit(args: &FitArgs) -> Result<(), String> {
             m.ndcg_10, m.hr_10, m.mrr_10
         );
     }
+    // Logs with purchases and other kinds: does the rest of the stream help predict a purchase?
+    let next_purchase = next_purchase(
+        &ds,
+        Stage::Test,
+        mask_history,
+        &PageScorer::new(model.clone(), &ds.items),
+    );
+    if let Some(p) = &next_purchase {
+        println!(
+            "next purchase ({} users): ndcg@10 {:.4} from the whole event stream, {:.4} from purchases alone",
+            p.users, p.from_stream.ndcg_10, p.from_purchases.ndcg_10
+        );
+    }
 
     let bytes = &trained.bytes;
     let params: usize = trained.weights.iter().map(|(_, t)| t.elem_count()).sum();
@@ -308,6 +321,7 @@ fn run_fit(args: &FitArgs) -> Result<(), String> {
             "items": n,
         },
         "models": models.iter().map(|(k, v)| (k.to_string(), json!(v))).collect::<serde_json::Map<_, _>>(),
+        "next_purchase": next_purchase,
         "params": params,
         "train_seconds": trained.seconds,
     });
