@@ -10,7 +10,7 @@ use crate::features::{ItemFeatures, GAP_BUCKETS, ID_HASHES};
 use std::sync::OnceLock;
 
 use crate::model::file::{Floats, Weights};
-use crate::model::{KindInput, ModelConfig, Step};
+use crate::model::{ItemEncoder, KindInput, ModelConfig, Step};
 
 /// The weights of both encoders as flat row-major `f32` arrays.
 #[derive(Clone)]
@@ -32,14 +32,9 @@ impl Frozen {
         }
         let mut w = Take(weights);
         let items = FrozenItems {
-            id_tables: (0..ID_HASHES)
-                .map(|k| {
-                    w.table(
-                        &format!("item.id{k}"),
-                        config.hashing.id_buckets[k] as usize,
-                        d,
-                    )
-                })
+            id_tables: ItemEncoder::id_table_names()
+                .zip(config.hashing.id_buckets)
+                .map(|(name, rows)| w.table(&name, rows as usize, d))
                 .collect::<crate::Result<_>>()?,
             tokens: w.table("item.tokens", config.hashing.token_buckets as usize, d)?,
         };

@@ -93,8 +93,22 @@ pub struct ItemEncoder {
     tokens: Tensor,
 }
 
+/// The name of id table `k` under the item encoder's prefix.
+fn id_table(k: usize) -> String {
+    format!("id{k}")
+}
+
 impl ItemEncoder {
-    /// Builds the encoder's parameters under `item.*` of `vb`.
+    /// Where the encoder's weights are in the model file: `item.*`.
+    pub const PREFIX: &'static str = "item";
+
+    /// The model file's names of the id tables: what a content-only model (the cold start of
+    /// an item never seen) leaves out.
+    pub fn id_table_names() -> impl Iterator<Item = String> {
+        (0..ID_HASHES).map(|k| format!("{}.{}", Self::PREFIX, id_table(k)))
+    }
+
+    /// Builds the encoder's parameters under [`ItemEncoder::PREFIX`] of `vb`.
     pub fn new(config: &ModelConfig, vb: VarBuilder) -> Result<Self> {
         let init = Init::Randn {
             mean: 0.0,
@@ -103,7 +117,7 @@ impl ItemEncoder {
         let id_tables = (0..ID_HASHES)
             .map(|k| {
                 let rows = config.hashing.id_buckets[k] as usize;
-                vb.get_with_hints((rows, config.dim), &format!("id{k}"), init)
+                vb.get_with_hints((rows, config.dim), &id_table(k), init)
             })
             .collect::<Result<_>>()?;
         let rows = config.hashing.token_buckets as usize;

@@ -280,7 +280,7 @@ impl Model {
     pub fn new(config: ModelConfig, vb: VarBuilder, transitions: Transitions) -> Result<Self> {
         let device = vb.device().clone();
         let modules = Modules {
-            items: ItemEncoder::new(&config, vb.pp("item"))?,
+            items: ItemEncoder::new(&config, vb.pp(ItemEncoder::PREFIX))?,
             user: UserEncoder::new(&config, vb.pp("user"))?,
         };
         Ok(Model {

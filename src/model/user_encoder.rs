@@ -78,14 +78,14 @@ struct Dense {
 
 impl Dense {
     fn new(inputs: usize, outputs: usize, vb: VarBuilder) -> Result<Self> {
-        let bound = 1.0 / (inputs as f64).sqrt();
+        // N(0, 1/fan_in): activations keep their scale through the layer.
         Ok(Dense {
             weight: vb.get_with_hints(
                 (outputs, inputs),
                 "weight",
-                Init::Uniform {
-                    lo: -bound,
-                    up: bound,
+                Init::Randn {
+                    mean: 0.0,
+                    stdev: 1.0 / (inputs as f64).sqrt(),
                 },
             )?,
             bias: vb.get_with_hints(outputs, "bias", Init::Const(0.0))?,

@@ -3,10 +3,12 @@
 //! early stopping on validation NDCG@10, then the blend weights chosen on validation.
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use candle_core::{DType, Device, Tensor, Var};
-use candle_nn::{AdamW, Optimizer, ParamsAdamW, VarBuilder, VarMap};
+use candle_core::{DType, Device, Shape, Tensor, Var};
+use candle_nn::var_builder::SimpleBackend;
+use candle_nn::{AdamW, Init, Optimizer, ParamsAdamW, VarBuilder, VarMap};
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::rngs::{SmallRng, StdRng};
 use rand::seq::SliceRandom;
@@ -174,11 +176,10 @@ fn train(
 ) -> candle_core::Result<(Weights, Vec<EpochLog>, usize)> {
     let device = Device::Cpu;
     let mut rng = StdRng::seed_from_u64(opts.seed);
-    let varmap = VarMap::new();
-    let vb = VarBuilder::from_varmap(&varmap, DType::F32, &device);
+    let seeded = Seeded::new();
+    let vb = VarBuilder::from_backend(Box::new(seeded.clone()), DType::F32, device.clone());
     let model = Model::new(config.clone(), vb, Transitions::default()).map_err(to_candle)?;
-    let vars = named_vars(&varmap);
-    initialise(&vars, &mut rng)?;
+    let vars = seeded.initialise(&mut rng)?;
     let catalog = FeatureBatch::new(&features(ds, config), &device)?;
     let windows = windows(&train_sequences(ds, Stage::Valid), config.max_len);
     let params = ParamsAdamW {
@@ -478,32 +479,83 @@ fn features(ds: &Dataset, config: &ModelConfig) -> Vec<ItemFeatures> {
         .collect()
 }
 
-fn named_vars(varmap: &VarMap) -> Vec<(String, Var)> {
-    let data = varmap.data().lock().map(|d| d.clone()).unwrap_or_default();
-    let mut vars: Vec<(String, Var)> = data.into_iter().collect();
-    vars.sort_by(|a, b| a.0.cmp(&b.0));
-    vars
+/// The variables of the modules being trained, each initialised from a seeded generator (candle's
+/// CPU generator cannot be seeded, and training must be reproducible) as the module that
+/// declares it says: the `Init` it passes to its `VarBuilder`.
+#[derive(Clone)]
+struct Seeded {
+    vars: VarMap,
+    inits: Arc<Mutex<HashMap<String, Init>>>,
 }
 
-/// Seeded initialisation (candle's CPU generator cannot be seeded): layer norms at one/zero,
-/// biases and event-kind rows at zero, embeddings N(0, 0.1), linear weights N(0, 1/fan_in).
-fn initialise(vars: &[(String, Var)], rng: &mut StdRng) -> candle_core::Result<()> {
-    for (name, var) in vars {
-        let shape = var.shape().clone();
-        let n = shape.elem_count();
-        let std = if name.contains(".ln") || name.ends_with(".bias") || name.ends_with(".kinds") {
-            continue;
-        } else if name.starts_with("item.") {
-            0.1
-        } else if name.ends_with("positions") || name.ends_with("gaps") {
-            0.02
-        } else {
-            1.0 / (shape.dims().last().copied().unwrap_or(1) as f64).sqrt()
-        };
-        let values: Vec<f32> = (0..n).map(|_| (normal(rng) * std) as f32).collect();
-        var.set(&Tensor::from_vec(values, shape, var.device())?)?;
+impl SimpleBackend for Seeded {
+    fn get(
+        &self,
+        shape: Shape,
+        name: &str,
+        init: Init,
+        dtype: DType,
+        device: &Device,
+    ) -> candle_core::Result<Tensor> {
+        self.inits
+            .lock()
+            .map_err(|_| candle_core::Error::Msg("initialisers poisoned".into()))?
+            .insert(name.to_string(), init);
+        self.vars.get(shape, name, init, dtype, device)
     }
-    Ok(())
+
+    fn get_unchecked(&self, name: &str, _: DType, _: &Device) -> candle_core::Result<Tensor> {
+        candle_core::bail!("{name}: a variable being trained is declared with its shape")
+    }
+
+    fn contains_tensor(&self, name: &str) -> bool {
+        self.vars
+            .data()
+            .lock()
+            .is_ok_and(|vars| vars.contains_key(name))
+    }
+}
+
+impl Seeded {
+    fn new() -> Self {
+        Seeded {
+            vars: VarMap::new(),
+            inits: Arc::default(),
+        }
+    }
+
+    /// Draws every random variable again from `rng`, in name order, and returns the variables
+    /// by name. Constants stay as the module set them.
+    fn initialise(&self, rng: &mut StdRng) -> candle_core::Result<Vec<(String, Var)>> {
+        let poisoned = || candle_core::Error::Msg("the variables' lock is poisoned".into());
+        let mut vars: Vec<(String, Var)> = self
+            .vars
+            .data()
+            .lock()
+            .map_err(|_| poisoned())?
+            .clone()
+            .into_iter()
+            .collect();
+        vars.sort_by(|a, b| a.0.cmp(&b.0));
+        let inits = self.inits.lock().map_err(|_| poisoned())?;
+        for (name, var) in &vars {
+            let (offset, scale, draw): (f64, f64, fn(&mut StdRng) -> f64) = match inits.get(name) {
+                Some(Init::Const(_)) => continue,
+                Some(&Init::Randn { mean, stdev }) => (mean, stdev, normal),
+                Some(&Init::Uniform { lo, up }) => (lo, up - lo, |r| r.random()),
+                other => candle_core::bail!("{name}: no seeded initialiser for {other:?}"),
+            };
+            let values: Vec<f32> = (0..var.shape().elem_count())
+                .map(|_| (offset + scale * draw(rng)) as f32)
+                .collect();
+            var.set(&Tensor::from_vec(
+                values,
+                var.shape().clone(),
+                var.device(),
+            )?)?;
+        }
+        Ok(vars)
+    }
 }
 
 fn normal(rng: &mut StdRng) -> f64 {

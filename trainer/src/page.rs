@@ -6,7 +6,7 @@
 use std::sync::Mutex;
 
 use candle_core::Tensor;
-use tastebud::model::{Model, ModelConfig, ModelFile, Transitions};
+use tastebud::model::{ItemEncoder, Model, ModelConfig, ModelFile, Transitions};
 use tastebud::ranker::{Catalog, RankOptions, Ranker};
 use tastebud::{Error, Event, EventKind, Item, Profile};
 
@@ -32,11 +32,11 @@ pub fn shipped(
 /// `weights` with the hashed id tables at zero: the model of an item it has never seen, which
 /// only its content describes.
 pub fn content_only(weights: &[(String, Tensor)]) -> candle_core::Result<Vec<(String, Tensor)>> {
+    let id_tables: Vec<String> = ItemEncoder::id_table_names().collect();
     weights
         .iter()
         .map(|(name, t)| {
-            // The item encoder's id tables are `item.id0`, `item.id1`, … in the model file.
-            let t = if name.starts_with("item.id") {
+            let t = if id_tables.contains(name) {
                 t.zeros_like()?
             } else {
                 t.clone()
