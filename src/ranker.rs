@@ -26,7 +26,7 @@ use crate::event::EventKind;
 use crate::features::{id_key, title_word_slices, title_words, MAX_TITLE_WORDS};
 use crate::item::Item;
 use crate::model::{dot, KindInput, Model, Step};
-use crate::profile::{first_facet_of, Facet, Profile};
+use crate::profile::{first_facet_of, Facet, Profile, DWELL_UNIT_MS};
 use crate::sequence::{self, Engagement};
 
 /// How to rank.
@@ -489,7 +489,7 @@ impl<B: SimilarityBackend> Ranker<B> {
             let inputs = self
                 .model
                 .config
-                .kind_inputs(&EventKind::ALL.map(|k| weights.weight(k, DWELL_AS_ONE_EVENT_MS)));
+                .kind_inputs(&EventKind::ALL.map(|k| weights.weight(k, DWELL_UNIT_MS)));
             intent = self.intent(&recent_vectors, &steps, &inputs)?;
             if let Some(&last) = recent_keys.last() {
                 evidence.extend(self.model.successor_evidence(last));
@@ -602,10 +602,6 @@ impl<B: SimilarityBackend> Ranker<B> {
         })
     }
 }
-
-/// The dwell a stand-in dwell is weighed as: the 10-second stay that
-/// [`crate::profile::EventWeights::dwell`] is the weight of.
-const DWELL_AS_ONE_EVENT_MS: u32 = 10_000;
 
 /// Weight of the query's content similarity. This and [`QUERY_WORDS`] are documented defaults,
 /// not learned: no data set reachable here has queries to learn them from.

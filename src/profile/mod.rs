@@ -163,6 +163,9 @@ impl ProfileConfig {
     }
 }
 
+/// The stay that [`EventWeights::dwell`] is the weight of: longer stays count more.
+pub const DWELL_UNIT_MS: u32 = 10_000;
+
 /// What one event adds to the affinity of its item. Positive weights are evidence of interest;
 /// a negative one is evidence against.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -213,7 +216,7 @@ impl EventWeights {
             EventKind::AddToCart => self.add_to_cart,
             EventKind::Purchase => self.purchase,
             EventKind::Dwell => {
-                let factor = (1.0 + f64::from(dwell_ms) / 10_000.0).log2();
+                let factor = (1.0 + f64::from(dwell_ms) / f64::from(DWELL_UNIT_MS)).log2();
                 self.dwell * (factor as f32).min(self.dwell_cap)
             }
             EventKind::Search => 0.0,

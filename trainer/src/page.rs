@@ -13,9 +13,9 @@ use tastebud::{Error, Event, EventKind, Item, Profile};
 use crate::data::Interaction;
 use crate::eval::{Case, Scorer};
 
-/// How long a dwell from the logs is taken to have lasted: the loaders keep no duration, and
-/// 10 s is the stay [`tastebud::profile::EventWeights::dwell`] is the weight of.
-const LOGGED_DWELL_MS: u32 = 10_000;
+/// How long a dwell from the logs is taken to have lasted: the loaders keep no duration, so
+/// the stay [`tastebud::profile::EventWeights::dwell`] is the weight of.
+const LOGGED_DWELL_MS: u32 = tastebud::profile::DWELL_UNIT_MS;
 
 /// The model as a page loads it: `weights` written into a model file (as f16 when `half`, as
 /// shipped by default) and read back. Returns the model and the file's bytes.
