@@ -21,6 +21,21 @@ pub const MAX_INPUT_BYTES: usize = 16 * 1024;
 /// Most tags accepted on an item; beyond [`MAX_TAGS`] and up to this they are dropped.
 pub const MAX_INPUT_TAGS: usize = 256;
 
+/// An item's fields as a page names them, in the order every flat form of an item lists them
+/// (the packed candidates of [`crate::wire::packed_items`], the ranker's cache key, the fields
+/// the package's JavaScript copies from a page's objects): its texts ([`Item::texts`]), then
+/// the price, then the tags.
+pub const ITEM_FIELDS: [&str; 6] = ["id", "title", "category", "brand", "price", "tags"];
+/// How many of [`ITEM_FIELDS`] are text.
+pub const TEXT_FIELDS: usize = 4;
+/// Longest value of each text field, in bytes; a longer one is refused (the id) or cut.
+const TEXT_LIMITS: [usize; TEXT_FIELDS] = [
+    MAX_ID_BYTES,
+    MAX_TITLE_BYTES,
+    MAX_LABEL_BYTES,
+    MAX_LABEL_BYTES,
+];
+
 /// A product as the page describes it. Only `id` is required; every other field makes the
 /// item's vector better for items the model never saw in training. Other fields are ignored
 /// when an item is read, so a page or a catalog export can pass its product records as they
@@ -60,13 +75,42 @@ impl Item {
         }
     }
 
+    /// An item from its fields in [`ITEM_FIELDS`] order.
+    pub fn from_fields(
+        [id, title, category, brand]: [Option<String>; TEXT_FIELDS],
+        price: Option<f32>,
+        tags: Vec<String>,
+    ) -> Self {
+        Item {
+            id: id.unwrap_or_default(),
+            title,
+            category,
+            brand,
+            price,
+            tags,
+        }
+    }
+
+    /// The text fields, in [`ITEM_FIELDS`] order (the id is never absent).
+    pub fn texts(&self) -> [Option<&str>; TEXT_FIELDS] {
+        [
+            Some(self.id.as_str()),
+            self.title.as_deref(),
+            self.category.as_deref(),
+            self.brand.as_deref(),
+        ]
+    }
+
     /// Checks the item and returns it with over-long text cut to the documented bounds, so that
     /// whatever a page sends, what is stored and hashed stays small.
     pub fn validated(mut self) -> Result<Self> {
         self.check()?;
-        truncate_opt(&mut self.title, MAX_TITLE_BYTES);
-        truncate_opt(&mut self.category, MAX_LABEL_BYTES);
-        truncate_opt(&mut self.brand, MAX_LABEL_BYTES);
+        let optional = [&mut self.title, &mut self.category, &mut self.brand];
+        for (text, &max) in optional.into_iter().zip(&TEXT_LIMITS[1..]) {
+            if let Some(text) = text {
+                truncate(text, max);
+            }
+        }
         self.tags.truncate(MAX_TAGS);
         for tag in &mut self.tags {
             truncate(tag, MAX_LABEL_BYTES);
@@ -79,10 +123,11 @@ impl Item {
     /// nearly every item is: the ranker checks a thousand candidates per call.
     pub fn validated_ref(&self) -> Result<Cow<'_, Item>> {
         self.check()?;
-        let within = |s: &Option<String>, max: usize| s.as_ref().is_none_or(|s| s.len() <= max);
-        let fits = within(&self.title, MAX_TITLE_BYTES)
-            && within(&self.category, MAX_LABEL_BYTES)
-            && within(&self.brand, MAX_LABEL_BYTES)
+        let fits = self
+            .texts()
+            .iter()
+            .zip(TEXT_LIMITS)
+            .all(|(text, max)| text.is_none_or(|t| t.len() <= max))
             && self.tags.len() <= MAX_TAGS
             && self
                 .tags
@@ -106,12 +151,12 @@ impl Item {
                 self.id.len()
             )));
         }
-        let texts = [&self.title, &self.category, &self.brand];
-        let longest = texts
+        let longest = self
+            .texts()
             .into_iter()
             .flatten()
-            .chain(&self.tags)
-            .map(String::len)
+            .chain(self.tags.iter().map(String::as_str))
+            .map(str::len)
             .max()
             .unwrap_or(0);
         if longest > MAX_INPUT_BYTES {
@@ -156,12 +201,6 @@ fn present_price<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<f32>, 
             "price must be a finite number ≥ 0 (NaN, Infinity and null are not prices; leave \
              the price out when it is unknown)",
         )),
-    }
-}
-
-fn truncate_opt(s: &mut Option<String>, max: usize) {
-    if let Some(s) = s {
-        truncate(s, max);
     }
 }
 

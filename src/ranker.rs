@@ -967,12 +967,7 @@ impl Hasher for KeyHasher {
 /// keying a thousand candidates allocates once.
 fn content_key(item: &Item, buf: &mut Vec<u8>) -> u64 {
     buf.clear();
-    for part in [
-        Some(item.id.as_str()),
-        item.title.as_deref(),
-        item.category.as_deref(),
-        item.brand.as_deref(),
-    ] {
+    for part in item.texts() {
         buf.extend_from_slice(part.unwrap_or("").as_bytes());
         buf.push(0x1f);
     }

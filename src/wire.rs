@@ -23,7 +23,7 @@ use serde::Deserialize;
 
 use crate::error::{Error, Result};
 use crate::event::{Event, EventKind};
-use crate::item::{Item, MAX_ID_BYTES};
+use crate::item::{Item, MAX_ID_BYTES, TEXT_FIELDS};
 use crate::profile::ProfileConfig;
 use crate::ranker::RankOptions;
 
@@ -136,8 +136,8 @@ pub fn items_from_json(json: &[u8]) -> Result<Vec<Item>> {
 }
 
 /// Candidates of plain shape as the package's JavaScript packs them (`pack` in `extend.js`),
-/// which spares both `JSON.stringify` and parsing JSON: `text` holds each item's id, title,
-/// category, brand and then its tags, each followed by a NUL (an absent field is empty);
+/// which spares both `JSON.stringify` and parsing JSON: `text` holds each item's text fields
+/// ([`Item::texts`]) and then its tags, each followed by a NUL (an absent field is empty);
 /// `prices` holds the prices (NaN when absent) and `tag_counts` how many tags each has. `None`
 /// when `text` does not split into exactly those fields, as a NUL inside a field makes it, or
 /// when there are more than [`MAX_CANDIDATES`]: the caller then reads the items through JSON,
@@ -154,17 +154,19 @@ pub fn packed_items(text: &str, prices: &[f64], tag_counts: &[u32]) -> Option<Ve
     let present = |s: &str| (!s.is_empty()).then(|| s.to_owned());
     let mut items = Vec::with_capacity(prices.len());
     for (&price, &tags) in prices.iter().zip(tag_counts) {
-        items.push(Item {
-            id: next()?.to_owned(),
-            title: present(next()?),
-            category: present(next()?),
-            brand: present(next()?),
+        let mut texts: [Option<String>; TEXT_FIELDS] = Default::default();
+        for text in &mut texts {
+            *text = present(next()?);
+        }
+        // An empty id is read as absent, and refused when the item is checked.
+        items.push(Item::from_fields(
+            texts,
             // As in JSON, where a number is read as f64 and then narrowed.
-            price: (!price.is_nan()).then_some(price as f32),
-            tags: (0..tags)
+            (!price.is_nan()).then_some(price as f32),
+            (0..tags)
                 .map(|_| next().map(str::to_owned))
                 .collect::<Option<_>>()?,
-        });
+        ));
     }
     // Every field ends with a NUL, so what follows the last one is empty, and nothing more.
     (next() == Some("") && next().is_none()).then_some(items)

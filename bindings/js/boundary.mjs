@@ -163,6 +163,34 @@ const tests = {
     if (!(score() > before)) fail("the edit was not seen");
   },
 
+  // An item's fields are defined once, in Rust (`ITEM_FIELDS`); the JavaScript reads them by
+  // name on three paths: packed (a fresh list of plain items), JSON (`catalog`) and the kept
+  // copy of a list ranked before. Each path must read every field, in the same places.
+  async every_item_field_is_read_alike_by_each_path() {
+    const { itemFields } = await import(pathToFileURL(join(dir, "tastebud.js")).href);
+    const full = { id: "f1", title: "RED GLASS HEART", category: "home/decorations", brand: "acme", price: 4.25, tags: ["red", "glass"] };
+    const edits = { id: "f2", title: "BLUE ZINC TRAY", category: "kitchen/trays", brand: "zenith", price: 180, tags: ["blue"] };
+    const names = itemFields();
+    if (JSON.stringify(Object.keys(full)) !== JSON.stringify(names)) fail(`the test's item has ${Object.keys(full)}, an item has ${names}`);
+    const p = await withShopper();
+    const scores = (ranked) => Object.fromEntries(ranked.map((r) => [r.id, r.score]));
+    const fresh = () => [...items.map((i) => ({ ...i })), { ...full }];
+    const packed = scores(p.rank(fresh()));
+    const catalog = p.catalog(fresh());
+    const viaJson = scores(p.rankCatalog(catalog));
+    catalog.free();
+    if (JSON.stringify(packed) !== JSON.stringify(viaJson)) fail(`packed and JSON candidates ranked differently: ${JSON.stringify([packed, viaJson])}`);
+    for (const name of names) {
+      const list = fresh();
+      p.rank(list);
+      p.rank(list); // seen twice: kept, with a copy of its fields
+      const before = p.rank(list).find((r) => r.id === list[3].id).score;
+      list[3][name] = edits[name];
+      const after = p.rank(list).find((r) => r.id === list[3].id).score;
+      if (after === before) fail(`an edit of ${name} in a kept list was not seen`);
+    }
+  },
+
   async k_infinity_or_nan_is_invalid_options_not_all() {
     const p = await withShopper();
     for (const k of [Infinity, NaN, 0, 1.5, -1, null, "3"]) throwsCoded(() => p.rank(items, { k }), "invalid_options", `k ${k}`);

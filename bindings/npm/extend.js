@@ -9,7 +9,7 @@
 // ranked again unchanged skips being read, and adds the page features (`observe`, `live`,
 // `Personalizer.open`), which need the DOM and browser storage and so are only touched when
 // called: importing the package never reads `window` or `document`.
-import { Catalog, wireLimits } from "./tastebud.js";
+import { Catalog, itemFields, wireLimits } from "./tastebud.js";
 import { live } from "./live.js";
 import { observe } from "./observe.js";
 import { changed, coded, describe, dropState, stateOf, tastebudError } from "./shared.js";
@@ -104,9 +104,12 @@ function idOf(itemId) {
   return itemId;
 }
 
-/** The fields of an item, all `JSON.stringify` keeps of candidates: what else a page's product
- * objects carry (images, links to parents, cycles) is left unread. */
-const ITEM_KEYS = ["id", "title", "category", "brand", "price", "tags"];
+let fields;
+/** The fields of an item, as the Rust that reads them says (`tastebud::item::ITEM_FIELDS`): all
+ * `JSON.stringify` keeps of candidates, so what else a page's product objects carry (images,
+ * links to parents, cycles) is left unread. `snapshot` and `pack` below read the same fields
+ * in the same order by name, for speed; the boundary test checks each path reads every one. */
+const itemKeys = () => (fields ??= itemFields());
 
 /** `candidates` checked to be an array of at most the per-call limit, and a copy of it (the
  * objects `rank` keeps). */
@@ -322,14 +325,14 @@ export function extend(Personalizer) {
       const ranked =
         (packed &&
           wasm.rankPacked.call(this, within(packed.text, "invalid_item", "candidates"), packed.prices, packed.tagCounts, json)) ??
-        wasm.rank.call(this, jsonOf(objects, "invalid_item", "candidates", ITEM_KEYS), json);
+        wasm.rank.call(this, jsonOf(objects, "invalid_item", "candidates", itemKeys()), json);
       if (state.lists.length === KEEP) state.lists.shift().catalog?.free();
       state.lists.push({ objects, snapshot: undefined, catalog: undefined });
       return ranked;
     },
 
     catalog(items) {
-      return wasm.catalog.call(this, jsonOf(listOf(items), "invalid_item", "candidates", ITEM_KEYS));
+      return wasm.catalog.call(this, jsonOf(listOf(items), "invalid_item", "candidates", itemKeys()));
     },
 
     rankCatalog(catalog, options) {

@@ -237,6 +237,13 @@ pub fn wire_limits() -> Vec<u32> {
     .to_vec()
 }
 
+/// An item's fields as a page names them ([`tastebud::item::ITEM_FIELDS`]): what the package's
+/// JavaScript copies of a page's product objects, in the order it packs them.
+#[wasm_bindgen(js_name = itemFields, skip_typescript)]
+pub fn item_fields() -> Vec<String> {
+    tastebud::item::ITEM_FIELDS.map(String::from).to_vec()
+}
+
 fn now() -> i64 {
     js_sys::Date::now() as i64
 }
