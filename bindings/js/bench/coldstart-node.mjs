@@ -1,8 +1,9 @@
 // One Node cold start, in a process of its own (the glue keeps the instance in module state):
 // `node coldstart-node.mjs <profile file>` prints the figures as JSON. It loads the code as the
-// package's `node.js` entry does (synchronous compile and `initSync`), but from bytes read
-// before the clock starts.
+// package's `node.js` entry does (synchronous compile, `initSync`, then the JavaScript layer
+// added by `extend`), but from bytes read before the clock starts.
 import { readFileSync } from "node:fs";
+import { extend } from "../../../pkg/extend.js";
 import { initSync, Personalizer } from "../../../pkg/tastebud.js";
 import { coldStart } from "./scenario.mjs";
 
@@ -10,7 +11,10 @@ const wasmBytes = readFileSync(new URL("../../../pkg/tastebud_bg.wasm", import.m
 const profile = readFileSync(process.argv[2]);
 const figures = await coldStart({
   compile: (bytes) => new WebAssembly.Module(bytes),
-  instantiate: (module) => initSync({ module }),
+  instantiate: (module) => {
+    initSync({ module });
+    extend(Personalizer);
+  },
   Personalizer,
   wasmBytes,
   profile,
