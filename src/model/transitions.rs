@@ -102,6 +102,13 @@ impl Transitions {
         })
     }
 
+    /// Every stored pair as (from, to, count), by `from`.
+    pub fn pairs(&self) -> impl Iterator<Item = (u64, u64, u32)> + '_ {
+        self.keys
+            .iter()
+            .flat_map(move |&from| self.successors(from).map(move |(to, n)| (from, to, n)))
+    }
+
     /// Number of stored (from, to) pairs.
     pub fn len(&self) -> usize {
         self.successors.len()

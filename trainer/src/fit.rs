@@ -1,6 +1,7 @@
 //! Training: next-item prediction with softmax cross-entropy at every position (full over the
 //! catalog, or sampled with in-batch and random negatives when the catalog is large), AdamW,
-//! early stopping on validation NDCG@10, then the blend weights chosen on validation.
+//! early stopping on validation NDCG@10, then the blend weights and the transition table chosen
+//! on validation within the model file's size budget.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -16,7 +17,7 @@ use rand::{Rng, SeedableRng};
 use serde::Serialize;
 use tastebud::features::{id_key, ItemFeatures};
 use tastebud::model::{
-    Blend, Dropout, FeatureBatch, IdPart, Model, ModelConfig, SequenceBatch, Transitions,
+    Blend, Dropout, FeatureBatch, IdPart, Model, ModelConfig, ModelFile, SequenceBatch, Transitions,
 };
 use tastebud::sequence;
 use tastebud::EventKind;
@@ -50,8 +51,11 @@ pub struct FitOptions {
     pub full_softmax_items: usize,
     /// Random negatives per step for the sampled softmax.
     pub negatives: usize,
-    /// Most successors kept per item in the shipped transition table.
+    /// Most successors kept per item in the shipped transition table: caps of 1, 2, 4, … up
+    /// to this are tried on validation.
     pub transitions_per_item: usize,
+    /// Largest model file, in bytes: the transition table keeps what fits.
+    pub max_bytes: usize,
     /// Store the weights as f16, as shipped by default; validation measures the file written.
     pub f16: bool,
 }
@@ -69,7 +73,8 @@ impl Default for FitOptions {
             id_dropout: 0.1,
             full_softmax_items: 20_000,
             negatives: 2_048,
-            transitions_per_item: 16,
+            transitions_per_item: 32,
+            max_bytes: crate::budget::DEFAULT_MAX_BYTES,
             f16: true,
         }
     }
@@ -103,12 +108,15 @@ pub struct Trained {
     pub best_epoch: usize,
     /// Every blend tried on validation, with its NDCG@10.
     pub blend_search: Vec<(Blend, f64)>,
+    /// Every cap of successors per item tried on validation.
+    pub transition_search: Vec<TransitionTrial>,
     /// Wall-clock seconds of training, blend search included.
     pub seconds: f64,
 }
 
-/// Trains a model on `ds` and picks its blend on validation: the steps of [`train`] and
-/// [`choose_blend`], then the test-time transition table, written as a page loads it.
+/// Trains a model on `ds` and picks its blend and its transition table on validation: the steps
+/// of [`train`], [`choose_blend`] and [`choose_transitions`], then the test-time transition
+/// table, written as a page loads it, within `opts.max_bytes`.
 pub fn fit(
     ds: &Dataset,
     config: ModelConfig,
@@ -116,6 +124,15 @@ pub fn fit(
     mask_history: bool,
 ) -> candle_core::Result<Trained> {
     let start = Instant::now();
+    let untrained = crate::budget::file_bytes(&config, &Transitions::default(), opts.f16)
+        .map_err(candle_core::Error::Msg)?;
+    if untrained > opts.max_bytes {
+        candle_core::bail!(
+            "a model of this shape takes {untrained} bytes, over the budget of {} \
+             (raise --max-bytes, or make the id tables, the token table or the vectors smaller)",
+            opts.max_bytes
+        );
+    }
     let keys: Vec<u64> = ds.items.iter().map(|i| id_key(&i.id)).collect();
     let config = ModelConfig {
         trained_kinds: trained_kinds(&train_sequences(ds, Stage::Valid)),
@@ -123,19 +140,22 @@ pub fn fit(
     };
     let (weights, curve, best_epoch) = train(ds, &config, opts, mask_history, start)?;
     // The blend on validation, with the transitions a validation user could have seen.
-    let valid_table = transition_table(
-        &train_sequences(ds, Stage::Valid),
-        &keys,
-        opts.transitions_per_item,
-    );
+    let valid_pairs = pair_counts(&train_sequences(ds, Stage::Valid), &keys);
+    let budget = Budget {
+        weights: &weights,
+        opts,
+    };
+    let valid_table = budget.transitions(&config, &valid_pairs, opts.transitions_per_item);
     let (blend, blend_search) =
         choose_blend(ds, &config, &weights, &valid_table, opts, mask_history)?;
     let config = ModelConfig { blend, ..config };
-    let test_table = transition_table(
-        &train_sequences(ds, Stage::Test),
-        &keys,
-        opts.transitions_per_item,
-    );
+    let (cap, transition_search) =
+        choose_transitions(ds, &config, &budget, &valid_pairs, mask_history)?;
+    // No table when the blend reads none: its bytes would be spent on nothing.
+    let test_table = cap.map_or_else(Transitions::default, |cap| {
+        let test_pairs = pair_counts(&train_sequences(ds, Stage::Test), &keys);
+        budget.transitions(&config, &test_pairs, cap)
+    });
     let (model, bytes) = shipped(&config, &weights, &test_table, opts.f16).map_err(to_candle)?;
     Ok(Trained {
         model,
@@ -144,8 +164,90 @@ pub fn fit(
         curve,
         best_epoch,
         blend_search,
+        transition_search,
         seconds: start.elapsed().as_secs_f64(),
     })
+}
+
+/// A transition table tried on validation.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct TransitionTrial {
+    /// Most successors kept per item.
+    pub cap: usize,
+    /// Pairs kept within the budget.
+    pub pairs: usize,
+    /// Validation NDCG@10 of the page with the table.
+    pub ndcg_10: f64,
+}
+
+/// The trained weights and the byte budget they must fit in with a transition table.
+struct Budget<'a> {
+    weights: &'a [(String, Tensor)],
+    opts: &'a FitOptions,
+}
+
+impl Budget<'_> {
+    /// The transition table of `pairs` with at most `cap` successors per item that keeps the
+    /// model file of `config` within the budget.
+    fn transitions(
+        &self,
+        config: &ModelConfig,
+        pairs: &[(u64, u64, u32)],
+        cap: usize,
+    ) -> Transitions {
+        crate::budget::transitions_within(pairs, cap, |table| {
+            ModelFile::write(config, self.weights, table, self.opts.f16)
+                .is_ok_and(|bytes| bytes.len() <= self.opts.max_bytes)
+        })
+    }
+}
+
+/// How many successors per item the transition table keeps, chosen on validation among 1, 2,
+/// 4, … up to `transitions_per_item`: a few frequent successors can rank better than many
+/// rare ones, and within the budget fewer per item leaves room for more items. Returns the
+/// cap (none when the blend reads no transitions) and every table tried.
+fn choose_transitions(
+    ds: &Dataset,
+    config: &ModelConfig,
+    budget: &Budget,
+    pairs: &[(u64, u64, u32)],
+    mask_history: bool,
+) -> candle_core::Result<(Option<usize>, Vec<TransitionTrial>)> {
+    if config.blend.transition == 0.0 {
+        return Ok((None, Vec::new()));
+    }
+    let most = budget.opts.transitions_per_item.max(1);
+    let mut tried: Vec<TransitionTrial> = Vec::new();
+    let caps = std::iter::successors(Some(1usize), |&c| (c < most).then(|| (c * 2).min(most)));
+    for cap in caps {
+        let table = budget.transitions(config, pairs, cap);
+        // A larger cap that keeps the same pairs ranks the same.
+        let pairs = table.len();
+        if tried.last().is_some_and(|t| t.pairs == pairs) {
+            continue;
+        }
+        let (page, _) =
+            shipped(config, budget.weights, &table, budget.opts.f16).map_err(to_candle)?;
+        let ndcg = evaluate(
+            ds,
+            Stage::Valid,
+            mask_history,
+            &PageScorer::new(page, &ds.items),
+        )
+        .ndcg_10;
+        println!("transitions: at most {cap} per item, {pairs} pairs: valid ndcg@10 {ndcg:.4}");
+        tried.push(TransitionTrial {
+            cap,
+            pairs,
+            ndcg_10: ndcg,
+        });
+    }
+    // The best; of equals, the smallest cap (the last maximum of the reversed list).
+    let best = tried
+        .iter()
+        .rev()
+        .max_by(|a, b| a.ndcg_10.total_cmp(&b.ndcg_10));
+    Ok((best.map(|t| t.cap), tried))
 }
 
 /// The kinds of the events the encoder trains on, in discriminant order: the rows of the kind
@@ -454,9 +556,8 @@ fn windows<'a>(seqs: &[&'a [Interaction]], max_len: usize) -> Vec<&'a [Interacti
     out
 }
 
-/// Counts which item followed which in `seqs` and keeps the `per_item` most frequent
-/// successors of each.
-pub fn transition_table(seqs: &[&[Interaction]], keys: &[u64], per_item: usize) -> Transitions {
+/// How often each item followed another in `seqs`: (from, to, count) by id key.
+pub fn pair_counts(seqs: &[&[Interaction]], keys: &[u64]) -> Vec<(u64, u64, u32)> {
     let mut counts: HashMap<(u32, u32), u32> = HashMap::new();
     for seq in seqs {
         for w in seq.windows(2) {
@@ -465,11 +566,10 @@ pub fn transition_table(seqs: &[&[Interaction]], keys: &[u64], per_item: usize) 
             }
         }
     }
-    let pairs = counts
+    counts
         .into_iter()
         .map(|((a, b), c)| (keys[a as usize], keys[b as usize], c))
-        .collect();
-    Transitions::from_counts(pairs, per_item)
+        .collect()
 }
 
 fn features(ds: &Dataset, config: &ModelConfig) -> Vec<ItemFeatures> {

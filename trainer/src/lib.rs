@@ -2,6 +2,7 @@
 //! baselines with a full-ranking leave-one-out protocol, and writes the model files.
 
 pub mod baselines;
+pub mod budget;
 pub mod catalog;
 pub mod data;
 pub mod eval;

@@ -10,6 +10,7 @@ use serde_json::json;
 use tastebud::features::HashingConfig;
 use tastebud::model::{Blend, ModelConfig, ModelFile, Transitions, FORMAT_VERSION};
 use tastebud_train::baselines::{ItemKnn, Markov, Popularity, RecentItems};
+use tastebud_train::budget;
 use tastebud_train::data::{self, Dataset, Format};
 use tastebud_train::eval::{evaluate, next_purchase, train_sequences, Metrics, Stage};
 use tastebud_train::fit::{fit, FitOptions};
@@ -113,9 +114,10 @@ struct FitArgs {
     /// Self-attention blocks.
     #[arg(long, default_value_t = ModelConfig::default().layers)]
     layers: usize,
-    /// Rows of each of the two hashed id tables.
-    #[arg(long, default_value_t = HashingConfig::default().id_buckets[0])]
-    id_buckets: u32,
+    /// Rows of the first hashed id table (the second has 3 fewer). Default: sized for the
+    /// catalog within --max-bytes (see the README's "Model size").
+    #[arg(long)]
+    id_buckets: Option<u32>,
     /// Rows of the content-token table.
     #[arg(long, default_value_t = HashingConfig::default().token_buckets)]
     token_buckets: u32,
@@ -125,9 +127,13 @@ struct FitArgs {
     /// Learning rate.
     #[arg(long, default_value_t = FitOptions::default().lr)]
     lr: f64,
-    /// Most successors per item kept in the shipped transition table.
+    /// Most successors per item kept in the shipped transition table (1, 2, 4, … up to this
+    /// are tried on validation).
     #[arg(long, default_value_t = FitOptions::default().transitions_per_item)]
     transitions_per_item: usize,
+    /// Largest model file, in bytes: the id tables and the transition table are sized to fit.
+    #[arg(long, default_value_t = FitOptions::default().max_bytes)]
+    max_bytes: usize,
     /// Store weights as f32 instead of f16.
     #[arg(long)]
     f32: bool,
@@ -239,18 +245,26 @@ fn run_fit(args: &FitArgs) -> Result<(), String> {
         );
     }
 
-    let config = ModelConfig {
+    let mut config = ModelConfig {
         dim: args.dim,
         max_len: args.max_len,
         layers: args.layers,
         hashing: HashingConfig {
-            // Two coprime-ish table sizes, so two items rarely share both rows.
-            id_buckets: [args.id_buckets, args.id_buckets.saturating_sub(3).max(1)],
             token_buckets: args.token_buckets,
             ..HashingConfig::default()
         },
         ..ModelConfig::default()
     };
+    config.hashing.id_buckets = match args.id_buckets {
+        Some(rows) => budget::id_tables(rows),
+        None => budget::id_tables_for(&config, n, args.max_bytes, !args.f32)?,
+    };
+    let id_collisions = budget::id_collision_share(&ds.items, &config.hashing);
+    println!(
+        "id tables: {:?} rows for {n} items ({:.2}% of items share both rows with another)",
+        config.hashing.id_buckets,
+        100.0 * id_collisions
+    );
     let opts = FitOptions {
         seed: args.seed,
         epochs: args.epochs,
@@ -258,6 +272,7 @@ fn run_fit(args: &FitArgs) -> Result<(), String> {
         batch_size: args.batch_size,
         lr: args.lr,
         transitions_per_item: args.transitions_per_item,
+        max_bytes: args.max_bytes,
         f16: !args.f32,
         ..FitOptions::default()
     };
@@ -333,6 +348,12 @@ fn run_fit(args: &FitArgs) -> Result<(), String> {
         "params": params,
         "transition_pairs": model.transitions.len(),
         "model_bytes": bytes.len(),
+        "size": {
+            "max_bytes": args.max_bytes,
+            "id_rows": model.config.hashing.id_buckets,
+            "id_collision_share": id_collisions,
+            "transition_search": trained.transition_search,
+        },
         "weights_dtype": if args.f32 { "f32" } else { "f16" },
         "training": {
             "options": opts,
