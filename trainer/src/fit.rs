@@ -228,13 +228,7 @@ fn choose_transitions(
         }
         let (page, _) =
             shipped(config, budget.weights, &table, budget.opts.f16).map_err(to_candle)?;
-        let ndcg = evaluate(
-            ds,
-            Stage::Valid,
-            mask_history,
-            &PageScorer::new(page, &ds.items),
-        )
-        .ndcg_10;
+        let ndcg = valid_ndcg(ds, page, mask_history);
         println!("transitions: at most {cap} per item, {pairs} pairs: valid ndcg@10 {ndcg:.4}");
         tried.push(TransitionTrial {
             cap,
@@ -248,6 +242,12 @@ fn choose_transitions(
         .rev()
         .max_by(|a, b| a.ndcg_10.total_cmp(&b.ndcg_10));
     Ok((best.map(|t| t.cap), tried))
+}
+
+/// Validation NDCG@10 of a page ranking with `model`.
+fn valid_ndcg(ds: &Dataset, model: Model, mask_history: bool) -> f64 {
+    let scorer = PageScorer::new(model, &ds.items);
+    evaluate(ds, Stage::Valid, mask_history, &scorer).ndcg_10
 }
 
 /// The kinds of the events the encoder trains on, in discriminant order: the rows of the kind
@@ -442,13 +442,7 @@ fn choose_blend(
         }
         let mut model = page.clone();
         model.config.blend = blend;
-        let ndcg = evaluate(
-            ds,
-            Stage::Valid,
-            mask_history,
-            &PageScorer::new(model, &ds.items),
-        )
-        .ndcg_10;
+        let ndcg = valid_ndcg(ds, model, mask_history);
         println!(
             "blend transition {:.2} repeat {:.2} taste {:.2}: valid ndcg@10 {ndcg:.4}",
             blend.transition, blend.repeat, blend.taste
