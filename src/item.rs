@@ -214,3 +214,34 @@ pub(crate) fn truncate(s: &mut String, max: usize) {
         s.truncate(end);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn item_fields_are_the_json_names_in_order() {
+        let item = Item {
+            title: Some("t".into()),
+            category: Some("c".into()),
+            brand: Some("b".into()),
+            price: Some(1.0),
+            tags: vec!["x".into()],
+            ..Item::new("i")
+        };
+        let json = serde_json::to_string(&item).unwrap_or_default();
+        let at: Vec<Option<usize>> = ITEM_FIELDS
+            .iter()
+            .map(|f| json.find(&format!("\"{f}\":")))
+            .collect();
+        assert!(at.iter().all(Option::is_some), "{json}");
+        assert!(at.windows(2).all(|w| w[0] < w[1]), "{json}");
+        assert_eq!(json.matches("\":").count(), ITEM_FIELDS.len(), "{json}");
+        let from = Item::from_fields(
+            item.texts().map(|t| t.map(String::from)),
+            item.price,
+            item.tags.clone(),
+        );
+        assert_eq!(from, item);
+    }
+}
