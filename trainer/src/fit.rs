@@ -218,14 +218,15 @@ fn choose_transitions(
     }
     let most = budget.opts.transitions_per_item.max(1);
     let mut tried: Vec<TransitionTrial> = Vec::new();
+    let mut last = None;
     let caps = std::iter::successors(Some(1usize), |&c| (c < most).then(|| (c * 2).min(most)));
     for cap in caps {
         let table = budget.transitions(config, pairs, cap);
-        // A larger cap that keeps the same pairs ranks the same.
-        let pairs = table.len();
-        if tried.last().is_some_and(|t| t.pairs == pairs) {
+        // A larger cap that keeps the same table (no item has more successors) ranks the same.
+        if last.as_ref() == Some(&table) {
             continue;
         }
+        let pairs = table.len();
         let (page, _) =
             shipped(config, budget.weights, &table, budget.opts.f16).map_err(to_candle)?;
         let ndcg = valid_ndcg(ds, page, mask_history);
@@ -235,6 +236,7 @@ fn choose_transitions(
             pairs,
             ndcg_10: ndcg,
         });
+        last = Some(table);
     }
     // The best; of equals, the smallest cap (the last maximum of the reversed list).
     let best = tried
