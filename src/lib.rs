@@ -18,6 +18,7 @@ pub mod personalizer;
 pub mod profile;
 pub mod ranker;
 pub mod sequence;
+pub mod token;
 pub mod wire;
 
 pub use error::{Error, Result};
@@ -27,6 +28,7 @@ pub use model::Model;
 pub use personalizer::{Explanation, Personalizer};
 pub use profile::{Profile, ProfileConfig, Summary};
 pub use ranker::{Catalog, RankOptions, Ranked, Ranker, Reason};
+pub use token::Token;
 
 /// The README's Rust example, compiled and run as a doctest.
 #[cfg(doctest)]

@@ -39,7 +39,26 @@ pub struct Personalizer {
     /// Tracking paused by the shopper: [`Personalizer::record`] drops every event until
     /// resumed. Held here, not by each host, so every host pauses alike.
     paused: bool,
+    /// Counts the profile's changes, so that a token is made again only when it changed.
+    generation: u64,
+    /// The last token made: its generation, ε, time and text.
+    token: Option<IssuedToken>,
 }
+
+/// A token as last made by [`Personalizer::token`].
+struct IssuedToken {
+    generation: u64,
+    epsilon: f64,
+    key: [u8; 32],
+    at_ms: i64,
+    text: String,
+}
+
+/// How long a token is given again unchanged while the profile does not change: well within
+/// the day an edge accepts it for by default ([`DEFAULT_TOKEN_MAX_AGE_MS`]).
+pub const TOKEN_REUSE_MS: i64 = 6 * 3_600_000;
+/// How old a token an edge accepts by default.
+pub const DEFAULT_TOKEN_MAX_AGE_MS: i64 = 24 * 3_600_000;
 
 /// Why an item stands where it does: its place in the last ranking and what the profile
 /// remembers about it.
@@ -94,6 +113,8 @@ impl Personalizer {
             profile,
             last_ranking: HashMap::new(),
             paused: false,
+            generation: 0,
+            token: None,
         }
     }
 
@@ -113,7 +134,36 @@ impl Personalizer {
         if self.paused {
             return Ok(false);
         }
-        self.profile.record(event)
+        let kept = self.profile.record(event)?;
+        self.generation += u64::from(kept);
+        Ok(kept)
+    }
+
+    /// The shopper's token for an edge worker (see [`crate::token`]), noised for `epsilon` from
+    /// the device's secret `key`, so that an unchanged profile gets the same noise. The same
+    /// text is given again while the profile has not changed (for up to [`TOKEN_REUSE_MS`]),
+    /// sparing the work.
+    pub fn token(&mut self, epsilon: f64, now_ms: i64, key: &[u8; 32]) -> Result<String> {
+        let stated = crate::token::epsilon(epsilon)?;
+        let epsilon = stated.unwrap_or(f64::INFINITY);
+        if let Some(t) = &self.token {
+            let fresh = (0..TOKEN_REUSE_MS).contains(&(now_ms - t.at_ms));
+            if t.generation == self.generation && t.epsilon == epsilon && t.key == *key && fresh {
+                return Ok(t.text.clone());
+            }
+        }
+        let text = self
+            .ranker
+            .token(&self.profile, now_ms, epsilon, key)?
+            .encode();
+        self.token = Some(IssuedToken {
+            generation: self.generation,
+            epsilon,
+            key: *key,
+            at_ms: now_ms,
+            text: text.clone(),
+        });
+        Ok(text)
     }
 
     /// Stops tracking: [`Personalizer::record`] drops every event until
@@ -216,13 +266,21 @@ impl Personalizer {
     /// the profile held anything about it.
     pub fn forget(&mut self, id: &str) -> bool {
         self.last_ranking.clear();
+        self.changed();
         self.profile.forget(id)
     }
 
     /// Forgets everything the shopper did.
     pub fn clear(&mut self) {
         self.last_ranking.clear();
+        self.changed();
         self.profile.clear();
+    }
+
+    /// After a change that may remove what the last token was made from.
+    fn changed(&mut self) {
+        self.generation += 1;
+        self.token = None;
     }
 
     /// Replaces the profile with one read from `bytes` ([`Profile::from_bytes`]); on error the
@@ -230,6 +288,7 @@ impl Personalizer {
     pub fn restore(&mut self, bytes: &[u8]) -> Result<()> {
         self.profile = Profile::from_bytes(bytes)?;
         self.last_ranking.clear();
+        self.changed();
         Ok(())
     }
 }

@@ -28,6 +28,7 @@ use crate::item::Item;
 use crate::model::{dot, KindInput, Model, Step};
 use crate::profile::{first_facet_of, Facet, Profile, DWELL_UNIT_MS};
 use crate::sequence::{self, Engagement};
+use crate::token::{Token, MAX_TOKEN_DIM};
 
 /// How to rank.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -300,17 +301,39 @@ impl<B: SimilarityBackend> Ranker<B> {
         options: &RankOptions,
         now_ms: i64,
     ) -> Result<Vec<Ranked>> {
+        self.rank_checked(candidates, options, |ranker| {
+            ranker.shopper(profile, now_ms)
+        })
+    }
+
+    /// Ranks `candidates`, once checked, for the shopper `shopper` makes.
+    fn rank_checked<'p>(
+        &mut self,
+        candidates: &[Item],
+        options: &RankOptions,
+        shopper: impl FnOnce(&mut Self) -> Result<Shopper<'p>>,
+    ) -> Result<Vec<Ranked>> {
         options.validate()?;
+        let checked = self.checked(candidates)?;
+        let items: Vec<&Item> = checked.items.iter().map(|c| c.as_ref()).collect();
+        let shopper = shopper(self)?;
+        self.rank_encoded(shopper, &items, &checked.keys, &checked.vectors, options)
+    }
+
+    /// `candidates` checked, each id once (the first wins, the rest unread), with their id keys
+    /// and vectors.
+    fn checked<'c>(&mut self, candidates: &'c [Item]) -> Result<Checked<'c>> {
         let mut ids = HashSet::with_capacity(candidates.len());
-        let candidates: Vec<Cow<Item>> = candidates
+        let checked: Vec<Cow<Item>> = candidates
             .iter()
             .filter(|c| ids.insert(c.id.as_str()))
             .map(Item::validated_ref)
             .collect::<Result<_>>()?;
-        let vectors = self.vectors(&candidates)?;
-        let candidates: Vec<&Item> = candidates.iter().map(|c| c.as_ref()).collect();
-        let keys: Vec<u64> = candidates.iter().map(|c| id_key(&c.id)).collect();
-        self.rank_encoded(profile, &candidates, &keys, &vectors, options, now_ms)
+        Ok(Checked {
+            vectors: self.vectors(&checked)?,
+            keys: checked.iter().map(|c| id_key(&c.id)).collect(),
+            items: checked,
+        })
     }
 
     /// Checks and encodes `items` once, for [`Ranker::rank_catalog`] to rank them many times
@@ -342,13 +365,13 @@ impl<B: SimilarityBackend> Ranker<B> {
         now_ms: i64,
     ) -> Result<Vec<Ranked>> {
         let candidates = self.candidates_of(catalog, options)?;
+        let shopper = self.shopper(profile, now_ms)?;
         self.rank_encoded(
-            profile,
+            shopper,
             &candidates,
             &catalog.keys,
             &catalog.vectors,
             options,
-            now_ms,
         )
     }
 
@@ -364,13 +387,13 @@ impl<B: SimilarityBackend> Ranker<B> {
         now_ms: i64,
     ) -> Result<Vec<f32>> {
         let candidates = self.candidates_of(catalog, options)?;
+        let shopper = self.shopper(profile, now_ms)?;
         let scored = self.score(
-            profile,
+            shopper,
             &candidates,
             &catalog.keys,
             &catalog.vectors,
             options,
-            now_ms,
         )?;
         Ok(scored.scores)
     }
@@ -398,12 +421,11 @@ impl<B: SimilarityBackend> Ranker<B> {
     /// dot products.
     fn rank_encoded(
         &mut self,
-        profile: &Profile,
+        shopper: Shopper,
         candidates: &[&Item],
         keys: &[u64],
         vectors: &[f32],
         options: &RankOptions,
-        now_ms: i64,
     ) -> Result<Vec<Ranked>> {
         let n = candidates.len();
         if n == 0 {
@@ -412,12 +434,10 @@ impl<B: SimilarityBackend> Ranker<B> {
         let dim = self.model.config.dim;
         let Scored {
             scores,
-            recent,
-            recent_keys,
-            recent_vectors,
+            shopper,
             query_hits,
-        } = self.score(profile, candidates, keys, vectors, options, now_ms)?;
-        let purchased = IdSet::new(profile.purchased_ids());
+        } = self.score(shopper, candidates, keys, vectors, options)?;
+        let purchased = &shopper.purchased;
 
         let excluded = IdSet::new(options.exclude.iter().map(String::as_str));
         let skip_bought = options.exclude_purchased && !purchased.is_empty();
@@ -435,15 +455,7 @@ impl<B: SimilarityBackend> Ranker<B> {
         let k = options.k.unwrap_or(n).min(pool.len());
         let picked = select(&mut pool, &scores, vectors, dim, options.diversity, k);
 
-        let why = Explainer::new(
-            &self.model,
-            profile,
-            now_ms,
-            &recent,
-            recent_keys,
-            recent_vectors,
-            options.query(),
-        );
+        let why = Explainer::new(&self.model, &shopper, options.query());
         Ok(picked
             .into_iter()
             .map(|j| Ranked {
@@ -460,19 +472,8 @@ impl<B: SimilarityBackend> Ranker<B> {
             .collect())
     }
 
-    /// Every candidate's score, and what the reasons need of how it was worked out.
-    fn score<'p>(
-        &mut self,
-        profile: &'p Profile,
-        candidates: &[&Item],
-        keys: &[u64],
-        vectors: &[f32],
-        options: &RankOptions,
-        now_ms: i64,
-    ) -> Result<Scored<'p>> {
-        let n = candidates.len();
-        let dim = self.model.config.dim;
-
+    /// What the ranking reads of the shopper of `profile` at `now_ms`.
+    fn shopper<'p>(&mut self, profile: &'p Profile, now_ms: i64) -> Result<Shopper<'p>> {
         // Short-term: the recent visits, by the sequence rules the trainer's loaders follow,
         // each kind weighed as the profile weighs it.
         let mut recent = profile.visits();
@@ -505,21 +506,110 @@ impl<B: SimilarityBackend> Ranker<B> {
             .filter(|r| r.affinity > 0.0)
             .map(|r| (r.item, r.affinity))
             .collect();
+        let mut repeats = Vec::new();
         if blend.repeat != 0.0 {
             for &(item, affinity) in &remembered {
-                *evidence.entry(id_key(&item.id)).or_default() += blend.repeat * affinity.ln_1p();
+                let key = id_key(&item.id);
+                let bonus = blend.repeat * affinity.ln_1p();
+                *evidence.entry(key).or_default() += bonus;
+                repeats.push((item, bonus));
             }
         }
         let mut taste = None;
         if !remembered.is_empty() && blend.taste != 0.0 {
             let items: Vec<&Item> = remembered.iter().map(|&(i, _)| i).collect();
             let rows = self.vectors(&items)?;
-            let mut sum = vec![0f32; dim];
-            for ((_, a), row) in remembered.iter().zip(rows.chunks_exact(dim)) {
+            let mut sum = vec![0f32; self.model.config.dim];
+            for ((_, a), row) in remembered.iter().zip(rows.chunks_exact(sum.len())) {
                 sum.iter_mut().zip(row).for_each(|(t, x)| *t += a * x);
             }
             taste = Some(sum);
         }
+        Ok(Shopper {
+            personal: !(recent.is_empty() && remembered.is_empty()),
+            recent,
+            recent_keys,
+            recent_vectors,
+            intent,
+            evidence,
+            repeats,
+            taste,
+            passed_over: IdSet::new(profile.passed_over(2)),
+            purchased: IdSet::new(profile.purchased_ids()),
+            interests: profile
+                .interests(now_ms)
+                .into_iter()
+                .take(TOP_INTERESTS)
+                .map(|i| i.facet)
+                .collect(),
+        })
+    }
+
+    /// A token of the shopper of `profile` at `now_ms` for an edge worker's
+    /// [`Ranker::rerank`], noised for `epsilon` from the device's secret `key` (see
+    /// [`crate::token`]). The intent it carries has the repeat evidence folded in (as the
+    /// vectors of the remembered items, at their weight): the item-by-item evidence the token
+    /// cannot name.
+    pub fn token(
+        &mut self,
+        profile: &Profile,
+        now_ms: i64,
+        epsilon: f64,
+        key: &[u8; 32],
+    ) -> Result<Token> {
+        let dim = self.model.config.dim;
+        if dim > MAX_TOKEN_DIM {
+            return Err(Error::InvalidOptions(format!(
+                "tokens carry models of at most {MAX_TOKEN_DIM} dimensions; this one has {dim}"
+            )));
+        }
+        let shopper = self.shopper(profile, now_ms)?;
+        let mut intent = shopper.intent;
+        if !shopper.repeats.is_empty() {
+            let items: Vec<&Item> = shopper.repeats.iter().map(|&(i, _)| i).collect();
+            let rows = self.vectors(&items)?;
+            let folded = intent.get_or_insert_with(|| vec![0.0; dim]);
+            for ((_, bonus), row) in shopper.repeats.iter().zip(rows.chunks_exact(dim)) {
+                folded
+                    .iter_mut()
+                    .zip(row)
+                    .for_each(|(t, x)| *t += bonus * x);
+            }
+        }
+        Token::issue(
+            intent.as_deref(),
+            shopper.taste.as_deref(),
+            epsilon,
+            self.model.token_tag(),
+            now_ms,
+            key,
+        )
+    }
+
+    /// Re-orders a server's `results` for the shopper of `token` (read by [`Token::decode`]),
+    /// as [`Ranker::rank`] would from the intent and taste it carries: what an edge worker runs,
+    /// keeping nothing of the shopper between calls.
+    pub fn rerank(
+        &mut self,
+        token: &Token,
+        results: &[Item],
+        options: &RankOptions,
+    ) -> Result<Vec<Ranked>> {
+        self.rank_checked(results, options, |_| Ok(Shopper::of_token(token)))
+    }
+
+    /// Every candidate's score, and what the reasons need of how it was worked out.
+    fn score<'p>(
+        &mut self,
+        shopper: Shopper<'p>,
+        candidates: &[&Item],
+        keys: &[u64],
+        vectors: &[f32],
+        options: &RankOptions,
+    ) -> Result<Scored<'p>> {
+        let n = candidates.len();
+        let dim = self.model.config.dim;
+        let blend = self.model.config.blend;
 
         // The query: content similarity plus word overlap.
         let query = options.query();
@@ -540,24 +630,23 @@ impl<B: SimilarityBackend> Ranker<B> {
         }
 
         // Every probe's similarities in one pass over the candidates' vectors.
-        let probes: Vec<&[f32]> = [&intent, &taste, &query_vector]
+        let (intent, taste) = (&shopper.intent, &shopper.taste);
+        let probes: Vec<&[f32]> = [intent, taste, &query_vector]
             .into_iter()
             .flatten()
             .map(Vec::as_slice)
             .collect();
         let mut similarities = self.backend.similarities(vectors, dim, &probes).into_iter();
         let mut next = |probe: &Option<Vec<f32>>| probe.as_ref().and_then(|_| similarities.next());
-        let (mut short, long, query_score) = (next(&intent), next(&taste), next(&query_vector));
-        if !evidence.is_empty() {
+        let (mut short, long, query_score) = (next(intent), next(taste), next(&query_vector));
+        if !shopper.evidence.is_empty() {
             let short = short.get_or_insert_with(|| vec![0.0; n]);
             for (s, key) in short.iter_mut().zip(keys) {
-                *s += evidence.get(key).copied().unwrap_or(0.0);
+                *s += shopper.evidence.get(key).copied().unwrap_or(0.0);
             }
         }
 
-        let passed_over = IdSet::new(profile.passed_over(2));
-        let personal = !(recent.is_empty() && remembered.is_empty());
-        let order_weight = if !personal && query.is_none() {
+        let order_weight = if !shopper.personal && query.is_none() {
             1.0
         } else {
             options.keep_order_weight
@@ -586,18 +675,16 @@ impl<B: SimilarityBackend> Ranker<B> {
             let order = (0..n).map(|p| -((1 + p) as f32).ln()).collect();
             add(INCOMING_ORDER * order_weight, &standardised(order));
         }
-        if !passed_over.is_empty() {
+        if !shopper.passed_over.is_empty() {
             for (j, s) in scores.iter_mut().enumerate() {
-                if passed_over.contains(keys[j], candidates[j]) {
+                if shopper.passed_over.contains(keys[j], candidates[j]) {
                     *s -= rest * blend.passed_over;
                 }
             }
         }
         Ok(Scored {
             scores,
-            recent,
-            recent_keys,
-            recent_vectors,
+            shopper,
             query_hits,
         })
     }
@@ -613,14 +700,62 @@ const QUERY_WORDS: f32 = 3.0;
 /// 0.5 the server's order counts twice as much as the short-term intent. A documented default.
 const INCOMING_ORDER: f32 = 2.0;
 
-/// A ranking's scores, and what its reasons need of how they were worked out.
-struct Scored<'p> {
-    /// Per candidate, higher first.
-    scores: Vec<f32>,
+/// What a ranking knows of the shopper: read from the profile on the device
+/// ([`Ranker::shopper`]), or from a token at the edge ([`Shopper::of_token`]).
+struct Shopper<'p> {
+    /// Whether there is anything personal to rank by (else the incoming order stands).
+    personal: bool,
     /// The visits the user encoder read, their id keys and vectors (`dim` per visit).
     recent: Vec<Engagement<&'p Item>>,
     recent_keys: Vec<u64>,
     recent_vectors: Vec<f32>,
+    /// The user encoder's output.
+    intent: Option<Vec<f32>>,
+    /// Per id key, the sequence evidence added to the short-term term (successors of the
+    /// latest item, repeats).
+    evidence: KeyMap<f32>,
+    /// The remembered items and their repeat bonus, which a token folds into its intent.
+    repeats: Vec<(&'p Item, f32)>,
+    /// The affinity-weighted sum of the remembered items' vectors.
+    taste: Option<Vec<f32>>,
+    passed_over: IdSet<'p>,
+    purchased: IdSet<'p>,
+    /// The strongest interests, strongest first.
+    interests: Vec<Facet>,
+}
+
+impl Shopper<'_> {
+    /// The shopper as a token describes them: an intent and a taste, nothing item by item.
+    fn of_token(token: &Token) -> Shopper<'static> {
+        Shopper {
+            personal: token.intent.is_some() || token.taste.is_some(),
+            recent: Vec::new(),
+            recent_keys: Vec::new(),
+            recent_vectors: Vec::new(),
+            intent: token.intent.clone(),
+            evidence: KeyMap::default(),
+            repeats: Vec::new(),
+            taste: token.taste.clone(),
+            passed_over: IdSet::new(std::iter::empty()),
+            purchased: IdSet::new(std::iter::empty()),
+            interests: Vec::new(),
+        }
+    }
+}
+
+/// Candidates as [`Ranker::checked`] leaves them: each id once, checked, with their id keys and
+/// vectors (`dim` per item).
+struct Checked<'c> {
+    items: Vec<Cow<'c, Item>>,
+    keys: Vec<u64>,
+    vectors: Vec<f32>,
+}
+
+/// A ranking's scores, and what its reasons need of how they were worked out.
+struct Scored<'p> {
+    /// Per candidate, higher first.
+    scores: Vec<f32>,
+    shopper: Shopper<'p>,
     /// Per candidate, the share of the query's words it carries.
     query_hits: Vec<f32>,
 }
@@ -634,8 +769,8 @@ struct Explainer<'a> {
     /// The latest engaged item, what often follows it, and the text saying so.
     last: Option<(&'a Item, KeySet, String)>,
     recent: &'a [Engagement<&'a Item>],
-    recent_keys: Vec<u64>,
-    recent_vectors: Vec<f32>,
+    recent_keys: &'a [u64],
+    recent_vectors: &'a [f32],
     /// The positions in `recent` a candidate is compared with: the latest of each item (id and
     /// vector), since the latest of equally close ones is the reason. A shopper acts on the
     /// same few items again and again.
@@ -643,7 +778,7 @@ struct Explainer<'a> {
     /// "because you viewed …", per recent item.
     because: Vec<String>,
     /// The shopper's top interests, strongest first, and their texts.
-    interests: Vec<Facet>,
+    interests: &'a [Facet],
     interest_texts: Vec<String>,
 }
 
@@ -651,15 +786,14 @@ struct Explainer<'a> {
 const TOP_INTERESTS: usize = 5;
 
 impl<'a> Explainer<'a> {
-    fn new(
-        model: &Model,
-        profile: &Profile,
-        now_ms: i64,
-        recent: &'a [Engagement<&'a Item>],
-        recent_keys: Vec<u64>,
-        recent_vectors: Vec<f32>,
-        query: Option<&str>,
-    ) -> Self {
+    fn new(model: &Model, shopper: &'a Shopper, query: Option<&str>) -> Self {
+        let Shopper {
+            recent,
+            recent_keys,
+            recent_vectors,
+            interests,
+            ..
+        } = shopper;
         let last = recent
             .last()
             .zip(recent_keys.last())
@@ -689,12 +823,6 @@ impl<'a> Explainer<'a> {
             })
             .collect();
         distinct.reverse();
-        let interests: Vec<Facet> = profile
-            .interests(now_ms)
-            .into_iter()
-            .take(TOP_INTERESTS)
-            .map(|i| i.facet)
-            .collect();
         Explainer {
             dim,
             query: query.map(|q| format!("matches your search “{q}”")),
@@ -746,7 +874,7 @@ impl<'a> Explainer<'a> {
                 text: "you bought this before".into(),
             });
         }
-        if let Some(i) = first_facet_of(&self.interests, c) {
+        if let Some(i) = first_facet_of(self.interests, c) {
             reasons.push(Reason::Interest {
                 text: self.interest_texts[i].clone(),
                 label: self.interests[i].label.clone(),

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{catalog, default_model, kind_of};
+use common::{catalog, default_model, kind_of, places_of};
 use tastebud::{Error, Event, EventKind, Item, Profile, RankOptions, Ranker, Reason};
 
 const T0: i64 = 1_700_000_000_000;
@@ -73,11 +73,7 @@ fn holder_places(ranker: &mut Ranker, profile: &Profile) -> Vec<usize> {
     let ranked = ranker
         .rank(profile, &catalog(), &RankOptions::default(), T0 + 600_000)
         .unwrap();
-    (1..)
-        .zip(&ranked)
-        .filter(|(_, r)| kind_of(&r.id) == "holder")
-        .map(|(place, _)| place)
-        .collect()
+    places_of("holder", &ranked)
 }
 
 /// The default model predicts the next purchase, not the most similar item: after three

@@ -1,13 +1,15 @@
 // A seeded fuzzer of the package's API, against the packed package in Node: random sequences of
 // calls (record, forget, clear, restore, rank, rankCatalog, catalog, explain, profile, export,
-// exportJson, pause, resume, free) with valid and hostile arguments (Proxies, revoked Proxies,
+// exportJson, token, pause, resume, free) with valid and hostile arguments (Proxies, revoked Proxies,
 // throwing getters, detached buffers, NaN, Infinity, huge numbers, wrong types, over-limit
 // sizes, random bytes, truncated exports). It checks the boundary's invariants:
 //   - every thrown error is a `TastebudError` whose code the generated `ErrorCode` lists;
 //   - after any error the instance answers a plain call (nothing is poisoned);
 //   - a rejected call leaves the export byte for byte as it was;
 //   - after an accepted call, the export restores to the same bytes (and, at the end of each
-//     sequence, `Personalizer.import(export())` does).
+//     sequence, `Personalizer.import(export())` does);
+//   - each token made is short base64url, and `tastebud/edge`'s `rerank` of any list with it,
+//     damaged or not, never throws and returns the list or a re-ordering of its items.
 // A failing sequence is printed with its seed and a shrunk reproduction.
 //
 //   node bindings/js/fuzz.mjs [--seed N] [--sequences N] [--steps N] [--only SEQUENCE]
@@ -15,6 +17,7 @@
 // Run by `make test` after `make pkg` with the defaults (about half a minute).
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { installPacked } from "./packed.mjs";
 
@@ -31,6 +34,7 @@ const STEPS = Number(args.steps);
 
 const { tastebud, dir, remove } = await installPacked();
 const { Personalizer } = tastebud;
+const edge = await import(pathToFileURL(join(dir, "edge-node.js")).href);
 const CODES = (() => {
   const dts = readFileSync(join(dir, "tastebud.d.ts"), "utf8");
   const start = dts.indexOf("export type ErrorCode =");
@@ -197,6 +201,8 @@ function argsOf(method, r, world) {
       return [bad ? hostile(r) : candidates(r)];
     case "rankCatalog":
       return [bad || !world.catalogs.length ? hostile(r) : r.pick(world.catalogs), rankOptions(r)];
+    case "token":
+      return [bad ? hostile(r) : { epsilon: r.pick([Infinity, 8, 1, 0.25, 63.75, 0, -1, NaN, 64, "8"]) }];
     default:
       return bad ? [hostile(r)] : [];
   }
@@ -204,7 +210,7 @@ function argsOf(method, r, world) {
 
 const METHODS = [
   ["record", 20], ["rank", 14], ["catalog", 4], ["rankCatalog", 6], ["restore", 6], ["forget", 4], ["explain", 4],
-  ["clear", 1], ["profile", 3], ["export", 2], ["exportJson", 2], ["pause", 2], ["resume", 2], ["free", 0.4],
+  ["clear", 1], ["profile", 3], ["export", 2], ["exportJson", 2], ["token", 3], ["pause", 2], ["resume", 2], ["free", 0.4],
 ];
 const TOTAL = METHODS.reduce((s, [, w]) => s + w, 0);
 function method(r) {
@@ -230,6 +236,28 @@ const describe = (e) => {
     return "an unreadable exception";
   }
 };
+
+/** What is wrong with `token` or with `rerank` of a list by it (or by a damaged copy), if anything. */
+function reranked(token, r) {
+  if (typeof token !== "string" || !/^[A-Za-z0-9_-]{1,256}$/.test(token)) return `a token that is not short base64url: ${token}`;
+  const chars = [...token];
+  if (r.chance(0.5)) chars[r.int(chars.length)] = r.pick(["A", "_", "-", "=", "é", ""]);
+  const text = r.chance(0.1) ? hostile(r) : chars.join("");
+  const plain = r.chance(0.8);
+  const list = plain ? candidates(r) : hostile(r);
+  let answer;
+  try {
+    answer = edge.rerank(list, text, r.chance(0.2) ? hostile(r) : rankOptions(r));
+  } catch (e) {
+    return `rerank threw ${describe(e)}`;
+  }
+  const { results, personalized, reason } = answer;
+  if (!Array.isArray(results) || typeof personalized !== "boolean") return "rerank answered no results";
+  const kept = !plain || (results.length === list.length && results.every((item, i) => item === list[i]));
+  if (!personalized && (typeof reason !== "string" || !kept)) return `rerank did not keep the order: ${reason}`;
+  if (personalized && plain && results.some((item) => !list.includes(item))) return "rerank returned items it was not given";
+  return undefined;
+}
 
 /** The steps of sequence `n`: each a method and the seed of its arguments. */
 function stepsOf(n) {
@@ -288,6 +316,10 @@ async function run(steps, stats, n = 0) {
       if (method === "free") {
         freed = true;
         continue;
+      }
+      if (method === "token") {
+        const broken = reranked(result, rng(seed + 1));
+        if (broken) return { at: i, what: broken };
       }
       if (method === "catalog") world.catalogs.push(result);
       if (method === "rank" && Array.isArray(args[0]) && !world.lists.includes(args[0])) world.lists.push(args[0]);

@@ -462,6 +462,28 @@ await test("tabs stay in step: an event in one shows in the other, a clear in on
   await until(one, () => window.storedIds().then((s) => JSON.stringify(s) === "[]"), null, "the cleared profile saved");
 });
 
+await test("open({ token }) keeps the shopper's token in a same-site cookie, written again after each change", async (context) => {
+  const { page } = await shop(context, { options: { token: { cookie: "tb", epsilon: Infinity } } });
+  const cookie = () => page.evaluate(() => document.cookie.match(/(?:^|; )tb=([^;]*)/)?.[1] ?? null);
+  const first = await cookie();
+  check(typeof first === "string" && first === (await page.evaluate(() => window.shop.token({ epsilon: Infinity }))), `the token in the cookie, got ${first}`);
+  await page.evaluate(() => window.did("a"));
+  const second = await cookie();
+  check(second && second !== first && second.length <= 256, `a new token after a change, got ${second}`);
+  // A reload of the unchanged profile sends the same noise (only the minute and checksum may
+  // differ): asking again spends no more of ε.
+  const { page: reloaded } = await shop(context, { options: { token: { cookie: "tb", epsilon: 4 } } });
+  const noised = () => reloaded.evaluate(() => window.shop.token({ epsilon: 4 }));
+  const vectors = (token) => Buffer.from(token, "base64url").subarray(9, -4).toString("hex");
+  const before = await noised();
+  await reloaded.close();
+  const { page: again } = await shop(context, { options: { token: { cookie: "tb", epsilon: 4 } } });
+  const after = await again.evaluate(() => window.shop.token({ epsilon: 4 }));
+  check(vectors(after) === vectors(before), "the same noise after a reload");
+  const rejected = await page.evaluate(() => Personalizer.open({ name: "other", token: { epsilon: 0 } }).then(() => "resolved", (e) => e.code));
+  check(rejected === "invalid_options", `a bad ε rejects open, got ${rejected}`);
+});
+
 await test("no page errors and no console errors", async () => {
   check(problems.length === 0, problems.join("\n"));
 });

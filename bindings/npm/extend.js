@@ -12,7 +12,7 @@
 import { Catalog, itemFields, wireLimits } from "./tastebud.js";
 import { live } from "./live.js";
 import { observe } from "./observe.js";
-import { changed, coded, describe, dropState, stateOf, tastebudError } from "./shared.js";
+import { changed, coded, describe, dropState, stateOf, tastebudError, tokenKey } from "./shared.js";
 import { open } from "./store.js";
 
 let limits;
@@ -37,7 +37,7 @@ function alive(instance, what = "Personalizer") {
 
 /** Refuses text over the per-call limit before it is copied into the module's memory, which
  * never shrinks. UTF-8 takes 1 to 3 bytes per UTF-16 unit, so only long text is measured. */
-function within(text, code, what) {
+export function within(text, code, what) {
   const max = limit().callBytes;
   if (text.length * 3 > max && (text.length > max || new TextEncoder().encode(text).length > max)) {
     throw tastebudError(code, `${what}: over ${max} bytes of text in one call`);
@@ -46,7 +46,7 @@ function within(text, code, what) {
 }
 
 /** `value` as JSON text (`keys`: only those fields, at every depth). */
-function jsonOf(value, code, what, keys) {
+export function jsonOf(value, code, what, keys) {
   let text;
   try {
     text = JSON.stringify(value, keys);
@@ -59,7 +59,7 @@ function jsonOf(value, code, what, keys) {
 }
 
 /** Options as JSON, or `undefined` (and `null`) for the defaults. */
-const optionsOf = (options, what) => (options == null ? undefined : jsonOf(options, "invalid_options", what));
+export const optionsOf = (options, what) => (options == null ? undefined : jsonOf(options, "invalid_options", what));
 
 /** A fresh copy of the bytes in a `Uint8Array` (a subclass, a Proxy of one) or an
  * `ArrayBuffer`, at most `max` long. */
@@ -109,11 +109,11 @@ let fields;
  * `JSON.stringify` keeps of candidates, so what else a page's product objects carry (images,
  * links to parents, cycles) is left unread. `snapshot` and `pack` below read the same fields
  * in the same order by name, for speed; the boundary test checks each path reads every one. */
-const itemKeys = () => (fields ??= itemFields());
+export const itemKeys = () => (fields ??= itemFields());
 
 /** `candidates` checked to be an array of at most the per-call limit, and a copy of it (the
  * objects `rank` keeps). */
-function listOf(candidates) {
+export function listOf(candidates) {
   let objects;
   try {
     if (Array.isArray(candidates)) objects = Array.prototype.slice.call(candidates);
@@ -244,7 +244,7 @@ function sameTags(tags, kept) {
  * each apart. `undefined` when an item is not of plain shape (text fields strings or absent,
  * never empty; the price a finite number; the tags strings), or when reading it throws:
  * `rank` then reads the list through JSON and says what is wrong. */
-function pack(items) {
+export function pack(items) {
   try {
     const prices = new Float64Array(items.length);
     const tagCounts = new Uint32Array(items.length);
@@ -290,6 +290,7 @@ export function extend(Personalizer) {
   const { start } = Personalizer;
   // Only the wrappers below call these two, which take what the wrappers prepare.
   delete proto.rankPacked;
+  delete proto.tokenAt;
   delete Personalizer.start;
 
   /** Each method checks that its instance is alive first. */
@@ -358,6 +359,8 @@ export function extend(Personalizer) {
 
     clear() {
       wasm.clear.call(this);
+      // A fresh start: later tokens cannot be linked to earlier ones by their noise.
+      stateOf(this).tokenKey = undefined;
       changed(this, "clear");
     },
 
@@ -380,6 +383,13 @@ export function extend(Personalizer) {
 
     profile() {
       return wasm.profile.call(this);
+    },
+
+    token(options) {
+      const epsilon = epsilonOf(options);
+      const state = stateOf(this);
+      state.tokenKey ??= tokenKey();
+      return wasm.tokenAt.call(this, epsilon, state.tokenKey);
     },
 
     export() {
@@ -460,6 +470,20 @@ export function extend(Personalizer) {
     }
     return open(Personalizer, given);
   };
+}
+
+/** The `epsilon` of `token`'s options: required, a number (`Infinity` for no noise). */
+export function epsilonOf(options) {
+  let epsilon;
+  try {
+    epsilon = options?.epsilon;
+  } catch (e) {
+    throw coded(e, "invalid_options", "token options cannot be read");
+  }
+  if (typeof epsilon !== "number") {
+    throw tastebudError("invalid_options", "token takes { epsilon }: a number, or Infinity for no noise");
+  }
+  return epsilon;
 }
 
 /** Whether `instance` is a live instance of the package. */

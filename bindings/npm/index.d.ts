@@ -130,6 +130,15 @@ export interface OpenOptions extends Omit<CreateOptions, "profile"> {
   expireAfterDays?: number;
   /** Where to store it (default "auto": IndexedDB, else localStorage). */
   storage?: "auto" | "indexeddb" | "localstorage";
+  /** Keep the shopper's token (`token()`) in a same-site cookie, written again after every
+   * change, for an edge worker in front of the site (`tastebud/edge`). */
+  token?: TokenCookieOptions;
+}
+
+/** The `token` option of `open`. */
+export interface TokenCookieOptions extends TokenOptions {
+  /** The cookie's name (default "tb"). */
+  cookie?: string;
 }
 
 declare module "./tastebud.js" {
@@ -148,5 +157,22 @@ declare module "./tastebud.js" {
      * re-ordered right after each change (in the idle time after the next frame, within
      * 100 ms); what has been on screen never moves. */
     live(list: Element, options?: RankOptions): LiveList;
+    /** The shopper's token for an edge worker (`tastebud/edge`'s `rerank`): up to 256
+     * characters of base64url carrying the current intent (and long-term taste, if the model
+     * weighs it) as quantized directions, noised to be `epsilon`-locally differentially
+     * private (PrivUnit₂; `Infinity`: no noise, for first-party use), with no item or event
+     * named. The noise comes from a secret key the personalizer keeps (`open` stores it beside
+     * the profile; `clear()` makes a new one): an unchanged profile gets the same noise, on
+     * every call and after a reload, so asking again spends no more of ε; each change of the
+     * profile spends ε once more. Throws
+     * `invalid_options` for an ε that is not `Infinity` or between 0.25 and 63.75. */
+    token(options: TokenOptions): string;
   }
+}
+
+/** Options of `token`. */
+export interface TokenOptions {
+  /** The privacy budget of this token: smaller is more private and less useful (see the
+   * README's table). `Infinity` sends the profile's directions exactly. */
+  epsilon: number;
 }

@@ -68,3 +68,12 @@ export function isA(value, names) {
     return false;
   }
 }
+
+/** A new secret key for the noise of a personalizer's tokens: the same profile gets the same
+ * noise under one key (`open` keeps it with the stored profile, so across page loads too). */
+export function tokenKey() {
+  if (typeof globalThis.crypto?.getRandomValues !== "function") {
+    throw tastebudError("unsupported", "token needs crypto.getRandomValues for its noise");
+  }
+  return globalThis.crypto.getRandomValues(new Uint8Array(32));
+}

@@ -21,7 +21,7 @@
 //   replaced by a fresh profile.
 // Each of these is a coded warning: on the console, in `personalizer.storage.warning`, and told
 // to `onChange` listeners as the cause "storage". Only bad options reject.
-import { changed, stateOf, tastebudError } from "./shared.js";
+import { changed, stateOf, tastebudError, tokenKey } from "./shared.js";
 
 const DAY_MS = 86_400_000;
 /** A save follows the last change by this much, so a burst of events is written once. */
@@ -49,7 +49,7 @@ const REPAIRED = "storage_repaired";
 const CORRUPT = "corrupt_profile";
 
 export async function open(Personalizer, given = {}) {
-  const { name = "tastebud", expireAfterDays = 30, storage = "auto", ...createOptions } = given ?? {};
+  const { name = "tastebud", expireAfterDays = 30, storage = "auto", token, ...createOptions } = given ?? {};
   if (typeof name !== "string" || !name) throw tastebudError("invalid_options", "name must be a non-empty string");
   if (typeof expireAfterDays !== "number" || !(expireAfterDays > 0)) {
     throw tastebudError("invalid_options", "expireAfterDays must be a number of days above 0");
@@ -64,14 +64,79 @@ export async function open(Personalizer, given = {}) {
   if (!("indexedDB" in globalThis) && !("localStorage" in globalThis)) {
     throw tastebudError("unsupported", "open needs IndexedDB or localStorage (a page); use create elsewhere");
   }
+  const cookie = tokenCookieOf(token);
   const warnings = [];
   const store = await openStore(name, storage, warnings);
+  let personalizer;
   try {
-    return await restored(Personalizer, store, name, expireAfterDays, createOptions, warnings);
+    personalizer = await restored(Personalizer, store, name, expireAfterDays, createOptions, warnings);
   } catch (e) {
     store.close(); // a bad model or config
     throw e;
   }
+  keepTokenKey(personalizer, name);
+  if (cookie) {
+    try {
+      keepTokenCookie(personalizer, cookie);
+    } catch (e) {
+      personalizer.free(); // a bad ε
+      throw e;
+    }
+  }
+  return personalizer;
+}
+
+/** The `token` option of `open`: `{ cookie, epsilon }`, or `undefined`. */
+function tokenCookieOf(token) {
+  if (token === undefined) return undefined;
+  const { cookie = "tb", epsilon } = token ?? {};
+  if (typeof cookie !== "string" || !/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(cookie)) {
+    throw tastebudError("invalid_options", "token.cookie must be a cookie name");
+  }
+  if (typeof epsilon !== "number") {
+    throw tastebudError("invalid_options", "token.epsilon must be a number (Infinity for no noise)");
+  }
+  return { cookie, epsilon };
+}
+
+/** Keeps the secret key of `personalizer`'s token noise in localStorage beside the profile, so
+ * that an unchanged profile sends the same noise after a reload too (a new draw on every page
+ * load would spend ε again each time); a new one after `clear`. Where localStorage cannot be
+ * used, the key lasts as long as the page. */
+function keepTokenKey(personalizer, name) {
+  const slot = `tastebud:${name}:token-key`;
+  const state = stateOf(personalizer);
+  try {
+    const saved = localStorage.getItem(slot);
+    const bytes = saved && Uint8Array.from(atob(saved), (c) => c.charCodeAt(0));
+    if (bytes?.length === 32) state.tokenKey = bytes;
+  } catch {
+    // No localStorage: a key for this page only.
+  }
+  const save = () => {
+    state.tokenKey ??= tokenKey();
+    try {
+      localStorage.setItem(slot, btoa(String.fromCharCode(...state.tokenKey)));
+    } catch {
+      // As above.
+    }
+  };
+  save();
+  personalizer.onChange((cause) => cause === "clear" && save());
+}
+
+/** Keeps the shopper's token in a same-site cookie, written again after every change of the
+ * profile, for an edge worker in front of the site's own requests (`tastebud/edge`). */
+function keepTokenCookie(personalizer, { cookie, epsilon }) {
+  const secure = globalThis.location?.protocol === "https:" ? "; Secure" : "";
+  const write = () => {
+    const token = personalizer.token({ epsilon });
+    document.cookie = `${cookie}=${token}; Path=/; Max-Age=86400; SameSite=Lax${secure}`;
+  };
+  write();
+  personalizer.onChange((cause) => {
+    if (cause !== "pause" && cause !== "resume" && cause !== "storage") write();
+  });
 }
 
 /** The personalizer of the profile in `store` (a fresh one when it cannot be read), kept. */

@@ -186,6 +186,75 @@ impl Personalizer {
     pub fn export_json(&self) -> String {
         self.inner.profile().to_json()
     }
+
+    /// The shopper's token for an edge worker at `epsilon`, noised from the device's secret
+    /// `key` (32 random bytes the package's JavaScript keeps with the profile): the package's
+    /// `token({ epsilon })` reads its options, then calls this.
+    #[wasm_bindgen(js_name = tokenAt, skip_typescript)]
+    pub fn token_at(&mut self, epsilon: f64, key: &[u8]) -> Result<String> {
+        let key: &[u8; 32] = key.try_into().map_err(|_| {
+            Error(tastebud::Error::InvalidOptions(
+                "the token key must be 32 bytes".into(),
+            ))
+        })?;
+        Ok(self.inner.token(epsilon, now(), key)?)
+    }
+}
+
+/// What an edge worker keeps: the default model's ranker, and nothing of any shopper. The
+/// package's `tastebud/edge` makes one per module instance.
+#[wasm_bindgen(skip_typescript)]
+pub struct Edge {
+    ranker: tastebud::Ranker,
+}
+
+#[wasm_bindgen]
+impl Edge {
+    /// An edge on the model in `model` (the embedded default when absent).
+    pub fn start(model: Option<Vec<u8>>) -> Result<Edge> {
+        console_error_panic_hook::set_once();
+        Ok(Edge {
+            ranker: tastebud::Ranker::new(model::load(model.as_deref())?),
+        })
+    }
+
+    /// The re-ranking of `candidates` (JSON, or packed as for `rankPacked` when `prices` is
+    /// given) for the shopper of `token`: `[reason, ...ids best first]`, with `reason` empty
+    /// when the token was used. Token problems are reasons, not errors; invalid candidates or
+    /// options throw, and the package's JavaScript keeps the server's order.
+    pub fn rerank(
+        &mut self,
+        candidates: JsString,
+        prices: Option<Vec<f64>>,
+        tag_counts: Option<Vec<u32>>,
+        token: String,
+        max_age_ms: f64,
+        options: Option<String>,
+    ) -> Result<Vec<String>> {
+        let options = rank_options(options)?;
+        let bytes = input::utf8(&candidates, "candidates", Error::item)?;
+        let items = match (prices, tag_counts) {
+            (Some(prices), Some(counts)) => std::str::from_utf8(&bytes)
+                .ok()
+                .and_then(|text| wire::packed_items(text, &prices, &counts))
+                .ok_or_else(|| Error::item("candidates did not unpack".into()))?,
+            _ => wire::items_from_json(&bytes)?,
+        };
+        let model = self.ranker.model();
+        let (tag, dim) = (model.token_tag(), model.config.dim);
+        match tastebud::Token::decode(&token, tag, dim, now(), max_age_ms as i64) {
+            Ok(token) if token.intent.is_none() && token.taste.is_none() => {
+                Ok(vec!["token_empty".to_string()])
+            }
+            Ok(token) => {
+                let ranked = self.ranker.rerank(&token, &items, &options)?;
+                Ok(std::iter::once(String::new())
+                    .chain(ranked.into_iter().map(|r| r.id))
+                    .collect())
+            }
+            Err(rejected) => Ok(vec![rejected.code().to_string()]),
+        }
+    }
 }
 
 impl Personalizer {

@@ -66,7 +66,12 @@ impl ModelFile {
     /// Decodes model bytes; anything but a well-formed tastebud model of this format version
     /// is [`Error::BadModel`].
     pub fn read(bytes: &[u8]) -> Result<Self> {
-        let (config, weights, transitions) = read_parts(bytes)?;
+        let Parts {
+            config,
+            weights,
+            transitions,
+            ..
+        } = read_parts(bytes)?;
         Ok(ModelFile {
             config,
             tensors: tensors(weights)?.into_iter().collect(),
@@ -78,7 +83,12 @@ impl ModelFile {
     /// the same weights bit for bit: how a version 1 file gets its checksum, and a version 2
     /// file the taste and passed-over weights its ranker used (0.5 each).
     pub fn upgrade(bytes: &[u8]) -> Result<Vec<u8>> {
-        let (config, weights, transitions) = read_any(bytes, true)?;
+        let Parts {
+            config,
+            weights,
+            transitions,
+            ..
+        } = read_any(bytes, true)?;
         let half = weights.values().all(|(_, values)| values.half);
         ModelFile::write(&config, &tensors(weights)?, &transitions, half)
     }
@@ -160,15 +170,24 @@ fn f16_to_f32(h: u16) -> f32 {
     f32::from_bits(magnitude.to_bits() | inf_or_nan | ((h & 0x8000) << 16))
 }
 
+/// What a model file holds, as read.
+pub(crate) struct Parts {
+    pub config: ModelConfig,
+    pub weights: Weights,
+    pub transitions: Transitions,
+    /// The file's checksum (0 for a file of an earlier version without one).
+    pub checksum: u32,
+}
+
 /// [`ModelFile::read`] without building tensors or converting weights: the runtime reads
 /// them into its inference loops as they are needed.
-pub(crate) fn read_parts(bytes: &[u8]) -> Result<(ModelConfig, Weights, Transitions)> {
+pub(crate) fn read_parts(bytes: &[u8]) -> Result<Parts> {
     read_any(bytes, false)
 }
 
 /// [`read_parts`]; `upgrading` also reads the files of earlier versions, whose checksums (if
 /// any) covered a config without the fields added since, and so are not checked.
-fn read_any(bytes: &[u8], upgrading: bool) -> Result<(ModelConfig, Weights, Transitions)> {
+fn read_any(bytes: &[u8], upgrading: bool) -> Result<Parts> {
     let bad = |what: String| Error::BadModel(what);
     let (meta, data) = read_header(bytes)?;
     let text = meta
@@ -255,7 +274,12 @@ fn read_any(bytes: &[u8], upgrading: bool) -> Result<(ModelConfig, Weights, Tran
         return Err(bad("transition table has the wrong element types".into()));
     };
     let transitions = Transitions::from_parts(keys, offsets, successors, counts).map_err(bad)?;
-    Ok((config, weights, transitions))
+    Ok(Parts {
+        config,
+        weights,
+        transitions,
+        checksum: header.crc32.unwrap_or(0),
+    })
 }
 
 /// A safetensors file's header. Read with a map visitor of its own rather than the safetensors

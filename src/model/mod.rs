@@ -265,6 +265,8 @@ pub struct Model {
     /// being trained has none (its weights are still changing). Shared: they never change, so
     /// a clone of the model (a second personalizer on the page) costs no copy of them.
     frozen: Option<Arc<Frozen>>,
+    /// The checksum of the file it was read from (0 for a model being trained).
+    checksum: u32,
 }
 
 /// The encoders as candle modules: the model's definition.
@@ -289,13 +291,19 @@ impl Model {
             device,
             modules: Some(modules),
             frozen: None,
+            checksum: 0,
         })
     }
 
     /// Loads a model from the bytes of a tastebud model file, straight into the inference
     /// loops: fast enough for a page's cold start, since no candle module is built.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
-        let (config, weights, transitions) = file::read_parts(bytes)?;
+        let file::Parts {
+            config,
+            weights,
+            transitions,
+            checksum,
+        } = file::read_parts(bytes)?;
         let frozen = Frozen::from_weights(&config, weights)?;
         Ok(Model {
             config,
@@ -303,7 +311,14 @@ impl Model {
             device: Device::Cpu,
             modules: None,
             frozen: Some(Arc::new(frozen)),
+            checksum,
         })
+    }
+
+    /// The tag of this model's tokens ([`crate::token`]): a token is read only by the model
+    /// file that made it.
+    pub fn token_tag(&self) -> u16 {
+        crate::token::model_tag(self.checksum)
     }
 
     /// The item encoder as a candle module: what the trainer trains.

@@ -4,7 +4,7 @@
 
 pub mod golden;
 
-use tastebud::{Item, Model};
+use tastebud::{Item, Model, Ranked};
 
 /// The model the package ships, as committed.
 pub fn default_model() -> Model {
@@ -82,4 +82,13 @@ pub fn catalog() -> Vec<Item> {
 /// The kind of a catalog id.
 pub fn kind_of(id: &str) -> &str {
     id.split('-').nth(1).unwrap_or("")
+}
+
+/// The places (1 for the first) of the catalog's items of `kind` in `ranked`.
+pub fn places_of(kind: &str, ranked: &[Ranked]) -> Vec<usize> {
+    (1..)
+        .zip(ranked)
+        .filter(|(_, r)| kind_of(&r.id) == kind)
+        .map(|(place, _)| place)
+        .collect()
 }

@@ -45,6 +45,13 @@ impl Popularity {
                 .collect(),
         }
     }
+
+    /// The items, most popular first (ties in index order): a non-personal first stage.
+    pub fn order(&self) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..self.scores.len()).collect();
+        order.sort_by(|&a, &b| self.scores[b].total_cmp(&self.scores[a]).then(a.cmp(&b)));
+        order
+    }
 }
 
 impl Scorer for Popularity {

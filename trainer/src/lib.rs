@@ -5,6 +5,7 @@ pub mod baselines;
 pub mod budget;
 pub mod catalog;
 pub mod data;
+pub mod edge;
 pub mod eval;
 pub mod fit;
 pub mod loss;

@@ -15,7 +15,7 @@ use tastebud_train::data::{self, Dataset, Format};
 use tastebud_train::eval::{evaluate, next_purchase, train_sequences, Metrics, Stage};
 use tastebud_train::fit::{fit, FitOptions};
 use tastebud_train::page::{content_only, shipped, PageScorer};
-use tastebud_train::{catalog, report, synthetic};
+use tastebud_train::{catalog, edge, report, synthetic};
 
 #[derive(Parser)]
 #[command(
@@ -66,6 +66,26 @@ enum Command {
         input: PathBuf,
         /// Where to write it (may be the same file).
         out: PathBuf,
+    },
+    /// Edge re-ranking from profile tokens: the test split's top 100 most popular items
+    /// re-ranked by the whole profile on the device and by tokens at each ε (`fit` reports
+    /// the same in metrics.json); prints the table and writes it as JSON to --out if given.
+    EvalToken {
+        /// Input format.
+        #[arg(long, value_enum)]
+        format: Format,
+        /// Input file or directory.
+        #[arg(long)]
+        data: PathBuf,
+        /// The model file.
+        #[arg(long, default_value = "model/model.safetensors")]
+        model: PathBuf,
+        /// Seed of the tokens' noise.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Where to write the table as JSON.
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
 }
 
@@ -153,6 +173,13 @@ fn main() -> ExitCode {
         Command::Catalog { format, data, out } => catalog::write(format, &data, &out)
             .map(|n| println!("wrote {} ({n} items)", out.display())),
         Command::UpgradeModel { input, out } => upgrade_model(&input, &out),
+        Command::EvalToken {
+            format,
+            data,
+            model,
+            seed,
+            out,
+        } => eval_token(format, &data, &model, seed, out.as_deref()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -178,6 +205,62 @@ fn keep_freed_memory() {
 
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 fn keep_freed_memory() {}
+
+fn eval_token(
+    format: Format,
+    data: &Path,
+    model: &Path,
+    seed: u64,
+    out: Option<&Path>,
+) -> Result<(), String> {
+    let ds = data::load(format, data).map_err(|e| e.to_string())?;
+    let bytes = std::fs::read(model).map_err(|e| format!("{}: {e}", model.display()))?;
+    let model = tastebud::Model::from_bytes(&bytes).map_err(|e| e.to_string())?;
+    let table = edge::rerank_quality(&ds, &model, Stage::Test, ds.mask_history, seed)
+        .map_err(|e| e.to_string())?;
+    print_edge(&table);
+    if let Some(out) = out {
+        write(out, pretty(&json!(table))?.as_bytes())?;
+    }
+    Ok(())
+}
+
+/// The edge re-ranking table, one line per way of ordering the first stage.
+fn print_edge(t: &edge::EdgeRerank) {
+    println!(
+        "edge re-ranking of the {} most popular ({} users, {:.1}% of targets among them):",
+        t.candidates,
+        t.users,
+        100.0 * t.recall
+    );
+    let share = |m: &Metrics| 100.0 * m.ndcg_10 / t.profile.ndcg_10.max(1e-12);
+    let line = |name: &str, m: &Metrics| {
+        println!(
+            "  {name:<24} ndcg@10 {:.4}  hr@10 {:.4}  ({:.1}% of the profile's)",
+            m.ndcg_10,
+            m.hr_10,
+            share(m)
+        )
+    };
+    line("first stage", &t.first_stage);
+    line("whole profile", &t.profile);
+    for row in &t.token {
+        let name = match row.epsilon {
+            Some(e) => format!("token ε={e} (cos {:.2})", row.expected_cosine),
+            None => "token ε=∞".to_string(),
+        };
+        line(&name, &row.metrics);
+        let k = &row.keeping_order;
+        println!(
+            "  {:<24} ndcg@10 {:.4}  hr@10 {:.4}  ({:.1}%) keeping the order at {}",
+            "",
+            k.ndcg_10,
+            k.hr_10,
+            share(k),
+            edge::KEEP_ORDER
+        );
+    }
+}
 
 fn upgrade_model(input: &std::path::Path, out: &std::path::Path) -> Result<(), String> {
     let bytes = std::fs::read(input).map_err(|e| format!("{}: {e}", input.display()))?;
@@ -323,6 +406,11 @@ fn run_fit(args: &FitArgs) -> Result<(), String> {
         );
     }
 
+    // An edge worker's re-ranking from tokens, against the whole profile on the device.
+    let edge = edge::rerank_quality(&ds, model, Stage::Test, mask_history, args.seed)
+        .map_err(|e| format!("edge re-ranking: {e}"))?;
+    print_edge(&edge);
+
     let bytes = &trained.bytes;
     let params: usize = trained.weights.iter().map(|(_, t)| t.elem_count()).sum();
     write(&args.out.join("model.safetensors"), bytes)?;
@@ -337,6 +425,7 @@ fn run_fit(args: &FitArgs) -> Result<(), String> {
         },
         "models": models.iter().map(|(k, v)| (k.to_string(), json!(v))).collect::<serde_json::Map<_, _>>(),
         "next_purchase": next_purchase,
+        "edge_rerank": edge,
         "params": params,
         "train_seconds": trained.seconds,
     });
@@ -376,8 +465,8 @@ fn run_fit(args: &FitArgs) -> Result<(), String> {
         &args.out.join("manifest.json"),
         pretty(&manifest)?.as_bytes(),
     )?;
-    let html =
-        report::html(&ds.name, &trained.curve, &models).map_err(|e| format!("report: {e}"))?;
+    let html = report::html(&ds.name, &trained.curve, &models, &edge)
+        .map_err(|e| format!("report: {e}"))?;
     write(&args.out.join("report.html"), html.as_bytes())?;
     println!(
         "wrote {} ({} bytes, {params} parameters, {} transition pairs) in {:.0}s",

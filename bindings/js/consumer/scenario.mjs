@@ -1,6 +1,6 @@
 // What a user does with the installed package, run in Node and in a page: returns what they
 // would check, and throws if something is wrong.
-export async function scenario({ Personalizer }) {
+export async function scenario({ Personalizer }, edge) {
   const check = (ok, what) => {
     if (!ok) throw new Error(`consumer check failed: ${what}`);
   };
@@ -84,6 +84,8 @@ export async function scenario({ Personalizer }) {
   }
   check(error instanceof Error && error.code === "invalid_item" && error.name === "TastebudError", "coded errors");
 
+  if (edge) edgeScenario(p, catalog, edge, check);
+
   const saved = p.export();
   const back = await Personalizer.import(saved);
   check(back.export().join() === saved.join(), "export/import round trip");
@@ -93,4 +95,37 @@ export async function scenario({ Personalizer }) {
   back.clear();
   check(back.profile().storedEvents === 0, "clear");
   return { top: top.map((r) => r.id), bytes: saved.length };
+}
+
+/** The token a page sends and an edge's `rerank` of a server's results by it (`tastebud/edge`,
+ * where the runtime has it). */
+function edgeScenario(p, catalog, { rerank }, check) {
+  const token = p.token({ epsilon: Infinity });
+  check(/^[A-Za-z0-9_-]{1,256}$/.test(token), `a short base64url token: ${token}`);
+  check(p.token({ epsilon: Infinity }) === token, "the same token while the profile is unchanged");
+  const ids = (list) => list.map((i) => i.id).join();
+  const served = [...catalog].reverse();
+  const mine = rerank(served, token);
+  check(mine.personalized && mine.reason === null, `the token is used: ${mine.reason}`);
+  check(mine.results.slice(0, 3).every((i) => i.id.startsWith("h")), `holders first at the edge: ${ids(mine.results)}`);
+  check(mine.results.every((item) => served.includes(item)), "the server's own objects come back");
+  check(ids(rerank(served, p.token({ epsilon: 8 })).results).length === ids(served).length, "a noised token re-ranks");
+  const bad = {
+    token_missing: undefined,
+    token_malformed: token.slice(0, -5),
+    token_oversized: token.repeat(3),
+    token_checksum: token.slice(0, 20) + (token[20] === "A" ? "B" : "A") + token.slice(21),
+  };
+  for (const [reason, text] of Object.entries(bad)) {
+    const kept = rerank(served, text);
+    check(!kept.personalized && kept.reason === reason && ids(kept.results) === ids(served), `${reason}: ${kept.reason}`);
+  }
+  check(rerank("not a list", token).reason === "invalid_item", "results that are not items keep their order");
+  let thrown;
+  try {
+    p.token({ epsilon: 0 });
+  } catch (e) {
+    thrown = e;
+  }
+  check(thrown?.code === "invalid_options", `an ε of 0 is refused: ${thrown}`);
 }

@@ -13,6 +13,7 @@ import {
   type TastebudError,
   type TastebudEvent,
 } from "tastebud";
+import { rerank, type Reranked, type RerankReason } from "tastebud/edge";
 
 type IsAny<T> = 0 extends 1 & T ? true : false;
 type Method = Exclude<keyof Personalizer, "free" | typeof Symbol.dispose>;
@@ -59,6 +60,18 @@ export async function example(): Promise<string[]> {
     why.push(code);
   }
   why.push(summary.intent, String(explanation.ranked?.position ?? "-"), String(noAny), String(createIsTyped));
+
+  // The edge: a server's own result type comes back, re-ordered.
+  const token: string = p.token({ epsilon: 8 });
+  // @ts-expect-error ε is required
+  p.token({});
+  const served = [{ ...mug, url: "/p/22633" }];
+  const reranked: Reranked<(typeof served)[number]> = rerank(served, token, { query: "warmer", maxAgeMs: 3_600_000 });
+  const urls: string[] = reranked.results.map((r) => r.url);
+  const reason: RerankReason | null = reranked.reason;
+  // @ts-expect-error excludePurchased has nothing to read at the edge
+  rerank(served, token, { excludePurchased: true });
+  why.push(...urls, reason ?? "personalized");
   return why;
 }
 
