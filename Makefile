@@ -7,19 +7,25 @@ TRAIN  := $(CARGO) run --release -q -p tastebud-train --
 WASM   := --profile wasm --target wasm32-unknown-unknown
 export CHROMEDRIVER ?= /usr/bin/chromedriver
 
-.PHONY: demo test lint setup pkg model bench bench-scale ml-100k catalog fuzz
+.PHONY: demo edge-demo test lint setup pkg model bench bench-scale ml-100k catalog fuzz
 
 ## The storefront (www/) on the Online Retail catalog with the embedded default model, served on
 ## 127.0.0.1 (PORT=8080 by default).
 demo: pkg catalog
 	node www/serve.mjs
 
+## The edge example (examples/edge): the Online Retail search API on 127.0.0.1:8787 and, in
+## front of it, the worker that re-ranks its results from the shopper's token, with the demo
+## page, on http://127.0.0.1:8788 (in Node; workerd and Deno run the same worker: see its README).
+edge-demo: pkg catalog
+	cd examples/edge && npm ci --no-audit --no-fund && { node origin.mjs & trap 'kill $$!' EXIT INT TERM; node node.mjs; }
+
 ## Everything CI checks: formatting, lints (native and wasm32), the native tests, the bindings'
 ## suite in Node and headless Chromium, the packed npm package used as a consumer would, its
 ## JavaScript boundary against hostile values and a seeded fuzzer of API call sequences, the
 ## profile's storage under faults in headless Chromium, the Vite and Next.js examples built and
-## run, the fuzz targets' regressions and a short run of each, and the storefront end to end
-## in headless Chromium.
+## run, the fuzz targets' regressions and a short run of each, the edge worker example in
+## workerd, Node and Deno, and the storefront end to end in headless Chromium.
 test: setup lint ml-100k
 	$(CARGO) test --workspace --exclude tastebud-wasm --release
 	scripts/fuzz.sh regressions
@@ -33,6 +39,7 @@ test: setup lint ml-100k
 	node examples/vite/test.mjs
 	node examples/next/test.mjs
 	$(MAKE) -s catalog
+	node examples/edge/test.mjs
 	node www/test.mjs
 
 lint: setup
