@@ -73,11 +73,13 @@ fuzz:
 model:
 	$(TRAIN) fit --format online-retail --data $(DATA) --out model
 
-## The package's size, cold start, record and rank times in Node and headless Chromium; then
-## training time and quality on ml-100k (the figures in the README).
+## The package's size, cold start, record and rank times in Node and headless Chromium; the
+## edge worker under load in workerd (one core, 1 M requests; about 15 minutes); then training
+## time and quality on ml-100k (the figures in the README).
 bench: pkg ml-100k catalog
 	scripts/bench-wasm.sh
 	node www/bench.mjs
+	node examples/edge/bench.mjs
 	scripts/bench.sh
 
 ## The trainer at 100k users × 100k items on generated data: time and peak memory.
