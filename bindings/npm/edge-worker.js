@@ -1,4 +1,13 @@
-// `tastebud/edge` in edge workers (Cloudflare workerd, Vercel edge): the WebAssembly code is
-// loaded on import by the workers' entry.
-export { init } from "./worker.js";
+// `tastebud/edge` in edge workers (Cloudflare workerd, Vercel edge): the bundler imports the
+// .wasm as a compiled `WebAssembly.Module` (these runtimes forbid compiling at run time), and
+// only the edge's code comes with it, not the page layer (initialising twice, with the main
+// entry too, does nothing).
+import wasm from "./tastebud_bg.wasm";
+import { initSync } from "./tastebud.js";
+
+initSync({ module: wasm });
+
+/** The code is loaded on import; kept so the same code runs everywhere. */
+export async function init() {}
+
 export { DEFAULT_MAX_AGE_MS, rerank } from "./edge.js";

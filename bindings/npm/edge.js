@@ -5,7 +5,7 @@
 // the reason. The runtime's entry (edge-worker.js, edge-node.js, edge-web.js) loads the
 // WebAssembly code first.
 import { Edge } from "./tastebud.js";
-import { itemKeys, jsonOf, listOf, optionsOf, pack, within } from "./extend.js";
+import { itemKeys, jsonOf, listOf, optionsOf, pack, within } from "./read.js";
 import { coded, tastebudError } from "./shared.js";
 
 /** How old a token is accepted by default: a day (pages make a new one on every change of the

@@ -13,6 +13,7 @@ const worker :Workerd.Worker = (
     (name = "node_modules/tastebud/worker.js", esModule = embed "node_modules/tastebud/worker.js"),
     (name = "node_modules/tastebud/tastebud.js", esModule = embed "node_modules/tastebud/tastebud.js"),
     (name = "node_modules/tastebud/extend.js", esModule = embed "node_modules/tastebud/extend.js"),
+    (name = "node_modules/tastebud/read.js", esModule = embed "node_modules/tastebud/read.js"),
     (name = "node_modules/tastebud/edge.js", esModule = embed "node_modules/tastebud/edge.js"),
     (name = "node_modules/tastebud/edge-worker.js", esModule = embed "node_modules/tastebud/edge-worker.js"),
     (name = "node_modules/tastebud/shared.js", esModule = embed "node_modules/tastebud/shared.js"),
