@@ -35,10 +35,10 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { isDeepStrictEqual, parseArgs } from "node:util";
 import { Failure, fail, install, root } from "../harness.mjs";
+import { get } from "./requests.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const START_MS = 120_000; // for a server to start, on a loaded machine
-const REQUEST_MS = 60_000; // for one answer outside the load
 const MIB = 1024;
 
 // The issue's bars.
@@ -538,17 +538,6 @@ function signal(child, sig) {
 async function stopAll() {
   await Promise.all([...children].map((c) => c.stopNow?.()));
   tidySync();
-}
-
-/** GET `base + path`: `{ status, rerank, body }` (the body as JSON). */
-async function get(base, path, headers = {}) {
-  const response = await fetch(base + path, { headers, signal: AbortSignal.timeout(REQUEST_MS) });
-  const text = await response.text();
-  try {
-    return { status: response.status, rerank: response.headers.get("x-tastebud-rerank"), body: JSON.parse(text) };
-  } catch {
-    fail(`GET ${base}${path}: ${response.status}, not JSON: ${text.slice(0, 300)}`);
-  }
 }
 
 /** VmRSS and VmHWM of `pid`, in KiB. */

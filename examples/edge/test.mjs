@@ -26,11 +26,11 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { isDeepStrictEqual } from "node:util";
 import { begin, fail, Failure, openPage, root } from "../harness.mjs";
+import { get, REQUEST_MS } from "./requests.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const catalog = resolve(process.argv[2] ?? join(root, "www/data/catalog.json"));
 const START_MS = 120_000; // for a server to start, on a loaded machine
-const REQUEST_MS = 60_000; // for one answer
 
 // The test's main module for workerd: the example's worker, plus `/__probe?url=…`, which tries
 // the worker's global `fetch`.
@@ -290,17 +290,6 @@ async function start(name, cwd, cmd, args, env = {}) {
     fail(`${name} did not start (${started}):\n${output}`);
   }
   return { url: started, stop, lines: () => output.split("\n").filter((line) => /^[A-Z]+ \//.test(line)) };
-}
-
-/** GET `base + path`: `{ status, rerank, body }` (the body as JSON). */
-async function get(base, path, headers = {}) {
-  const response = await fetch(base + path, { headers, signal: AbortSignal.timeout(REQUEST_MS) });
-  const text = await response.text();
-  try {
-    return { status: response.status, rerank: response.headers.get("x-tastebud-rerank"), body: JSON.parse(text) };
-  } catch {
-    fail(`GET ${base}${path}: ${response.status}, not JSON: ${text.slice(0, 300)}`);
-  }
 }
 
 /** A server that only counts the requests reaching it: the worker must never get there. */
