@@ -437,7 +437,13 @@ impl<B: SimilarityBackend> Ranker<B> {
             shopper,
             query_hits,
         } = self.score(shopper, candidates, keys, vectors, options)?;
-        let purchased = &shopper.purchased;
+        // What only a ranking needs of the profile (not the scores alone) is read here.
+        let purchased = IdSet::new(
+            shopper
+                .profile
+                .into_iter()
+                .flat_map(|(p, _)| p.purchased_ids()),
+        );
 
         let excluded = IdSet::new(options.exclude.iter().map(String::as_str));
         let skip_bought = options.exclude_purchased && !purchased.is_empty();
@@ -535,13 +541,7 @@ impl<B: SimilarityBackend> Ranker<B> {
             repeats,
             taste,
             passed_over: IdSet::new(profile.passed_over(2)),
-            purchased: IdSet::new(profile.purchased_ids()),
-            interests: profile
-                .interests(now_ms)
-                .into_iter()
-                .take(TOP_INTERESTS)
-                .map(|i| i.facet)
-                .collect(),
+            profile: Some((profile, now_ms)),
         })
     }
 
@@ -719,9 +719,9 @@ struct Shopper<'p> {
     /// The affinity-weighted sum of the remembered items' vectors.
     taste: Option<Vec<f32>>,
     passed_over: IdSet<'p>,
-    purchased: IdSet<'p>,
-    /// The strongest interests, strongest first.
-    interests: Vec<Facet>,
+    /// The profile read, and when: what a ranking's exclusions and reasons read besides (none
+    /// for a token).
+    profile: Option<(&'p Profile, i64)>,
 }
 
 impl Shopper<'_> {
@@ -737,8 +737,7 @@ impl Shopper<'_> {
             repeats: Vec::new(),
             taste: token.taste.clone(),
             passed_over: IdSet::new(std::iter::empty()),
-            purchased: IdSet::new(std::iter::empty()),
-            interests: Vec::new(),
+            profile: None,
         }
     }
 }
@@ -778,7 +777,7 @@ struct Explainer<'a> {
     /// "because you viewed …", per recent item.
     because: Vec<String>,
     /// The shopper's top interests, strongest first, and their texts.
-    interests: &'a [Facet],
+    interests: Vec<Facet>,
     interest_texts: Vec<String>,
 }
 
@@ -791,9 +790,17 @@ impl<'a> Explainer<'a> {
             recent,
             recent_keys,
             recent_vectors,
-            interests,
+            profile,
             ..
         } = shopper;
+        let interests: Vec<Facet> = profile.map_or_else(Vec::new, |(profile, now_ms)| {
+            profile
+                .interests(now_ms)
+                .into_iter()
+                .take(TOP_INTERESTS)
+                .map(|i| i.facet)
+                .collect()
+        });
         let last = recent
             .last()
             .zip(recent_keys.last())
@@ -874,7 +881,7 @@ impl<'a> Explainer<'a> {
                 text: "you bought this before".into(),
             });
         }
-        if let Some(i) = first_facet_of(self.interests, c) {
+        if let Some(i) = first_facet_of(&self.interests, c) {
             reasons.push(Reason::Interest {
                 text: self.interest_texts[i].clone(),
                 label: self.interests[i].label.clone(),
