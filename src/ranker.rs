@@ -301,38 +301,35 @@ impl<B: SimilarityBackend> Ranker<B> {
         options: &RankOptions,
         now_ms: i64,
     ) -> Result<Vec<Ranked>> {
-        self.rank_checked(candidates, options, |ranker| {
-            ranker.shopper(profile, now_ms)
-        })
-    }
-
-    /// Ranks `candidates`, once checked, for the shopper `shopper` makes.
-    fn rank_checked<'p>(
-        &mut self,
-        candidates: &[Item],
-        options: &RankOptions,
-        shopper: impl FnOnce(&mut Self) -> Result<Shopper<'p>>,
-    ) -> Result<Vec<Ranked>> {
         options.validate()?;
         let checked = self.checked(candidates)?;
-        let items: Vec<&Item> = checked.items.iter().map(|c| c.as_ref()).collect();
-        let shopper = shopper(self)?;
-        self.rank_encoded(shopper, &items, &checked.keys, &checked.vectors, options)
+        let shopper = self.shopper(profile, now_ms)?;
+        self.rank_encoded(
+            shopper,
+            &checked.refs(),
+            &checked.keys,
+            &checked.vectors,
+            options,
+        )
     }
 
     /// `candidates` checked, each id once (the first wins, the rest unread), with their id keys
     /// and vectors.
     fn checked<'c>(&mut self, candidates: &'c [Item]) -> Result<Checked<'c>> {
         let mut ids = HashSet::with_capacity(candidates.len());
-        let checked: Vec<Cow<Item>> = candidates
+        let (places, checked): (Vec<usize>, Vec<Cow<Item>>) = candidates
             .iter()
-            .filter(|c| ids.insert(c.id.as_str()))
-            .map(Item::validated_ref)
-            .collect::<Result<_>>()?;
+            .enumerate()
+            .filter(|(_, c)| ids.insert(c.id.as_str()))
+            .map(|(i, c)| Ok((i, c.validated_ref()?)))
+            .collect::<Result<Vec<_>>>()?
+            .into_iter()
+            .unzip();
         Ok(Checked {
             vectors: self.vectors(&checked)?,
             keys: checked.iter().map(|c| id_key(&c.id)).collect(),
             items: checked,
+            places,
         })
     }
 
@@ -427,19 +424,47 @@ impl<B: SimilarityBackend> Ranker<B> {
         vectors: &[f32],
         options: &RankOptions,
     ) -> Result<Vec<Ranked>> {
-        let n = candidates.len();
-        if n == 0 {
+        if candidates.is_empty() {
             return Ok(Vec::new());
         }
         let dim = self.model.config.dim;
-        let Scored {
-            scores,
-            shopper,
-            query_hits,
-        } = self.score(shopper, candidates, keys, vectors, options)?;
+        let Picked {
+            order,
+            scored,
+            purchased,
+        } = self.pick(shopper, candidates, keys, vectors, options)?;
+        let why = Explainer::new(&self.model, &scored.shopper, options.query());
+        Ok(order
+            .into_iter()
+            .map(|j| Ranked {
+                id: candidates[j].id.clone(),
+                score: scored.scores[j],
+                reasons: why.reasons(
+                    candidates[j],
+                    keys[j],
+                    &vectors[j * dim..(j + 1) * dim],
+                    scored.query_hits[j] > 0.0,
+                    purchased.contains(keys[j], candidates[j]),
+                ),
+            })
+            .collect())
+    }
+
+    /// The candidates [`Ranker::rank_encoded`] keeps, best first, before they are explained.
+    fn pick<'p>(
+        &mut self,
+        shopper: Shopper<'p>,
+        candidates: &[&Item],
+        keys: &[u64],
+        vectors: &[f32],
+        options: &RankOptions,
+    ) -> Result<Picked<'p>> {
+        let n = candidates.len();
+        let scored = self.score(shopper, candidates, keys, vectors, options)?;
         // What only a ranking needs of the profile (not the scores alone) is read here.
         let purchased = IdSet::new(
-            shopper
+            scored
+                .shopper
                 .profile
                 .into_iter()
                 .flat_map(|(p, _)| p.purchased_ids()),
@@ -459,23 +484,20 @@ impl<B: SimilarityBackend> Ranker<B> {
                 .collect()
         };
         let k = options.k.unwrap_or(n).min(pool.len());
-        let picked = select(&mut pool, &scores, vectors, dim, options.diversity, k);
-
-        let why = Explainer::new(&self.model, &shopper, options.query());
-        Ok(picked
-            .into_iter()
-            .map(|j| Ranked {
-                id: candidates[j].id.clone(),
-                score: scores[j],
-                reasons: why.reasons(
-                    candidates[j],
-                    keys[j],
-                    &vectors[j * dim..(j + 1) * dim],
-                    query_hits[j] > 0.0,
-                    purchased.contains(keys[j], candidates[j]),
-                ),
-            })
-            .collect())
+        let dim = self.model.config.dim;
+        let order = select(
+            &mut pool,
+            &scored.scores,
+            vectors,
+            dim,
+            options.diversity,
+            k,
+        );
+        Ok(Picked {
+            order,
+            scored,
+            purchased,
+        })
     }
 
     /// What the ranking reads of the shopper of `profile` at `now_ms`.
@@ -588,14 +610,27 @@ impl<B: SimilarityBackend> Ranker<B> {
 
     /// Re-orders a server's `results` for the shopper of `token` (read by [`Token::decode`]),
     /// as [`Ranker::rank`] would from the intent and taste it carries: what an edge worker runs,
-    /// keeping nothing of the shopper between calls.
+    /// keeping nothing of the shopper between calls. The order is of places in `results`, best
+    /// first, each id once (at its first place), unexplained: the edge keeps the server's items.
     pub fn rerank(
         &mut self,
         token: &Token,
         results: &[Item],
         options: &RankOptions,
-    ) -> Result<Vec<Ranked>> {
-        self.rank_checked(results, options, |_| Ok(Shopper::of_token(token)))
+    ) -> Result<Vec<usize>> {
+        options.validate()?;
+        let checked = self.checked(results)?;
+        if checked.items.is_empty() {
+            return Ok(Vec::new());
+        }
+        let shopper = Shopper::of_token(token);
+        let items = checked.refs();
+        let picked = self.pick(shopper, &items, &checked.keys, &checked.vectors, options)?;
+        Ok(picked
+            .order
+            .into_iter()
+            .map(|j| checked.places[j])
+            .collect())
     }
 
     /// Every candidate's score, and what the reasons need of how it was worked out.
@@ -748,6 +783,22 @@ struct Checked<'c> {
     items: Vec<Cow<'c, Item>>,
     keys: Vec<u64>,
     vectors: Vec<f32>,
+    /// Each item's place in the list it was checked from.
+    places: Vec<usize>,
+}
+
+impl Checked<'_> {
+    fn refs(&self) -> Vec<&Item> {
+        self.items.iter().map(|c| c.as_ref()).collect()
+    }
+}
+
+/// The candidates a ranking keeps, best first (indices into its candidates), with what
+/// explaining them needs.
+struct Picked<'p> {
+    order: Vec<usize>,
+    scored: Scored<'p>,
+    purchased: IdSet<'p>,
 }
 
 /// A ranking's scores, and what its reasons need of how they were worked out.
@@ -905,7 +956,7 @@ impl<'a> Explainer<'a> {
     }
 }
 
-/// The share of the query's (distinct) `words` that the item's text carries, as words of its
+/// The share of the query's distinct `words` (its [`title_words`], sorted) that the item's text carries, as words of its
 /// title, category, brand and tags read together.
 fn share_of_words(words: &[String], item: &Item) -> f32 {
     if words.is_empty() {
@@ -916,23 +967,40 @@ fn share_of_words(words: &[String], item: &Item) -> f32 {
         .flatten()
         .map(String::as_str)
         .chain(item.tags.iter().map(String::as_str));
-    let mut found = vec![false; words.len()];
-    for word in fields.flat_map(title_word_slices).take(MAX_TITLE_WORDS) {
-        let lower;
-        let word = if word
-            .bytes()
-            .any(|b| b.is_ascii_uppercase() || !b.is_ascii())
-        {
-            lower = word.to_lowercase();
-            lower.as_str()
+    // One bit per query word (at most MAX_TITLE_WORDS of them). ASCII text, the usual case, is
+    // split and lowercased byte by byte as it is compared, nothing copied; other text as
+    // `title_words` reads it.
+    const _: () = assert!(MAX_TITLE_WORDS <= 32);
+    let mut found = 0u32;
+    let mut read = 0;
+    let mut find = |at: Result<usize, usize>| {
+        if let Ok(i) = at {
+            found |= 1 << i;
+        }
+        read += 1;
+        read < MAX_TITLE_WORDS
+    };
+    for field in fields {
+        let more = if field.is_ascii() {
+            field
+                .as_bytes()
+                .split(|b| !b.is_ascii_alphanumeric())
+                .filter(|w| w.len() > 1)
+                .all(|word| {
+                    let lower = || word.iter().map(|b| b.to_ascii_lowercase());
+                    find(words.binary_search_by(|w| w.bytes().cmp(lower())))
+                })
         } else {
-            word
+            title_word_slices(field).all(|word| {
+                let lower = word.to_lowercase();
+                find(words.binary_search_by(|w| w.as_str().cmp(&lower)))
+            })
         };
-        if let Ok(i) = words.binary_search_by(|w| w.as_str().cmp(word)) {
-            found[i] = true;
+        if !more {
+            break;
         }
     }
-    found.iter().filter(|&&f| f).count() as f32 / words.len() as f32
+    found.count_ones() as f32 / words.len() as f32
 }
 
 /// A set of item ids, looked up by their id keys first: a candidate that is not in it (almost
@@ -1113,4 +1181,52 @@ fn content_key(item: &Item, buf: &mut Vec<u8>) -> u64 {
         buf.extend_from_slice(t.as_bytes());
     }
     xxhash_rust::xxh64::xxh64(buf, 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// What `share_of_words` must equal: the item's text read by `title_words` (lowercased
+    /// copies), field after field, at most MAX_TITLE_WORDS words.
+    fn share_by_copies(words: &[String], item: &Item) -> f32 {
+        let fields = [&item.title, &item.category, &item.brand]
+            .into_iter()
+            .flatten()
+            .chain(&item.tags);
+        let read: Vec<String> = fields
+            .flat_map(|f| title_words(f))
+            .take(MAX_TITLE_WORDS)
+            .collect();
+        let found = words.iter().filter(|w| read.contains(w)).count();
+        found as f32 / words.len() as f32
+    }
+
+    /// Text of words from a small vocabulary, ASCII or not, in any case, with separators.
+    fn text() -> impl Strategy<Value = String> {
+        "((bag|BAG|Bag|tin|TIN|a|ÉTÉ|été|straße|STRASSE|ΣΑΣ|σας|42)[ ,./-]{1,2}){0,20}"
+    }
+
+    proptest! {
+        #[test]
+        fn share_of_words_reads_text_as_title_words_do(
+            query in text(),
+            title in text(),
+            category in proptest::option::of(text()),
+            tags in proptest::collection::vec(text(), 0..3),
+        ) {
+            let mut words = title_words(&query);
+            words.sort_unstable();
+            words.dedup();
+            prop_assume!(!words.is_empty());
+            let item = Item {
+                title: Some(title),
+                category,
+                tags,
+                ..Item::new("i")
+            };
+            prop_assert_eq!(share_of_words(&words, &item), share_by_copies(&words, &item));
+        }
+    }
 }

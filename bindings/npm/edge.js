@@ -25,14 +25,12 @@ export function rerank(results, token, options) {
     if (typeof text !== "string") return kept(list, "token_malformed");
     edge ??= Edge.start(undefined);
     const packed = pack(list);
-    const [reason, ...ids] = packed
+    const order = packed
       ? edge.rerank(within(packed.text, "invalid_item", "results"), packed.prices, packed.tagCounts, text, maxAgeMs, json)
       : edge.rerank(jsonOf(list, "invalid_item", "results", itemKeys()), undefined, undefined, text, maxAgeMs, json);
-    if (reason) return kept(list, reason);
+    if (typeof order === "string") return kept(list, order);
     // Each id once, at its first place in the results, as `rank` reads them.
-    const first = new Map();
-    list.forEach((item, i) => first.has(item.id) || first.set(item.id, i));
-    return { results: ids.map((id) => list[first.get(id)]), personalized: true, reason: null };
+    return { results: Array.from(order, (at) => list[at]), personalized: true, reason: null };
   } catch (e) {
     return kept(list, typeof e?.code === "string" ? e.code : "internal");
   }

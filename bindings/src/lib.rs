@@ -219,9 +219,11 @@ impl Edge {
     }
 
     /// The re-ranking of `candidates` (JSON, or packed as for `rankPacked` when `prices` is
-    /// given) for the shopper of `token`: `[reason, ...ids best first]`, with `reason` empty
-    /// when the token was used. Token problems are reasons, not errors; invalid candidates or
-    /// options throw, and the package's JavaScript keeps the server's order.
+    /// given) for the shopper of `token`: their places in the list, best first (a
+    /// `Uint32Array`), or the reason the token was not used (a string). Token problems are
+    /// reasons, not errors; invalid candidates or options throw, and the package's JavaScript
+    /// keeps the server's order.
+    #[wasm_bindgen(unchecked_return_type = "Uint32Array | string")]
     pub fn rerank(
         &mut self,
         candidates: JsString,
@@ -230,7 +232,7 @@ impl Edge {
         token: String,
         max_age_ms: f64,
         options: Option<String>,
-    ) -> Result<Vec<String>> {
+    ) -> Result<JsValue> {
         let options = rank_options(options)?;
         let bytes = input::utf8(&candidates, "candidates", Error::item)?;
         let items = match (prices, tag_counts) {
@@ -242,18 +244,20 @@ impl Edge {
         };
         let model = self.ranker.model();
         let (tag, dim) = (model.token_tag(), model.config.dim);
-        match tastebud::Token::decode(&token, tag, dim, now(), max_age_ms as i64) {
-            Ok(token) if token.intent.is_none() && token.taste.is_none() => {
-                Ok(vec!["token_empty".to_string()])
-            }
-            Ok(token) => {
-                let ranked = self.ranker.rerank(&token, &items, &options)?;
-                Ok(std::iter::once(String::new())
-                    .chain(ranked.into_iter().map(|r| r.id))
-                    .collect())
-            }
-            Err(rejected) => Ok(vec![rejected.code().to_string()]),
-        }
+        Ok(
+            match tastebud::Token::decode(&token, tag, dim, now(), max_age_ms as i64) {
+                Ok(token) if token.intent.is_none() && token.taste.is_none() => {
+                    "token_empty".into()
+                }
+                Ok(token) => {
+                    let order = self.ranker.rerank(&token, &items, &options)?;
+                    // Places fit in 32 bits: a call holds at most MAX_CANDIDATES items.
+                    let order: Vec<u32> = order.into_iter().map(|at| at as u32).collect();
+                    js_sys::Uint32Array::from(&order[..]).into()
+                }
+                Err(rejected) => rejected.code().into(),
+            },
+        )
     }
 }
 

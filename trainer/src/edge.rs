@@ -119,8 +119,11 @@ pub fn rerank_quality(
                             tastebud::Error::Internal(format!("own token refused: {r}"))
                         })?;
                     for options in [&options, &keeping] {
-                        let ranked = ranker.rerank(&token, &candidates, options)?;
-                        ranks.push(place(ranked.iter().map(|r| r.id.as_str()), target_id));
+                        let order = ranker.rerank(&token, &candidates, options)?;
+                        ranks.push(place(
+                            order.iter().map(|&at| candidates[at].id.as_str()),
+                            target_id,
+                        ));
                     }
                 }
                 Ok((ranks, chars))
