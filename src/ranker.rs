@@ -304,13 +304,7 @@ impl<B: SimilarityBackend> Ranker<B> {
         options.validate()?;
         let checked = self.checked(candidates)?;
         let shopper = self.shopper(profile, now_ms)?;
-        self.rank_encoded(
-            shopper,
-            &checked.refs(),
-            &checked.keys,
-            &checked.vectors,
-            options,
-        )
+        self.rank_encoded(shopper, &checked.encoded(), options)
     }
 
     /// `candidates` checked, each id once (the first wins, the rest unread), with their id keys
@@ -363,13 +357,7 @@ impl<B: SimilarityBackend> Ranker<B> {
     ) -> Result<Vec<Ranked>> {
         let candidates = self.candidates_of(catalog, options)?;
         let shopper = self.shopper(profile, now_ms)?;
-        self.rank_encoded(
-            shopper,
-            &candidates,
-            &catalog.keys,
-            &catalog.vectors,
-            options,
-        )
+        self.rank_encoded(shopper, &candidates, options)
     }
 
     /// The scores [`Ranker::rank_catalog`] orders `catalog` by, for the shopper of `profile`
@@ -385,13 +373,7 @@ impl<B: SimilarityBackend> Ranker<B> {
     ) -> Result<Vec<f32>> {
         let candidates = self.candidates_of(catalog, options)?;
         let shopper = self.shopper(profile, now_ms)?;
-        let scored = self.score(
-            shopper,
-            &candidates,
-            &catalog.keys,
-            &catalog.vectors,
-            options,
-        )?;
+        let scored = self.score(shopper, &candidates, options)?;
         Ok(scored.scores)
     }
 
@@ -401,7 +383,7 @@ impl<B: SimilarityBackend> Ranker<B> {
         &self,
         catalog: &'c Catalog,
         options: &RankOptions,
-    ) -> Result<Vec<&'c Item>> {
+    ) -> Result<Encoded<'c>> {
         options.validate()?;
         if catalog.ranker != self.id {
             return Err(Error::InvalidOptions(
@@ -409,21 +391,27 @@ impl<B: SimilarityBackend> Ranker<B> {
                     .into(),
             ));
         }
-        Ok(catalog.items.iter().collect())
+        Ok(Encoded {
+            items: catalog.items.iter().collect(),
+            keys: &catalog.keys,
+            vectors: &catalog.vectors,
+        })
     }
 
-    /// Ranks checked candidates whose id keys are `keys` and whose vectors are the rows of
-    /// `vectors`. Whatever is the same for every candidate (sets of ids, texts of reasons) is
+    /// Ranks checked and encoded candidates. Whatever is the same for every candidate (sets of ids, texts of reasons) is
     /// worked out once, so that ranking a whole catalog costs little more per item than its
     /// dot products.
     fn rank_encoded(
         &mut self,
         shopper: Shopper,
-        candidates: &[&Item],
-        keys: &[u64],
-        vectors: &[f32],
+        encoded: &Encoded,
         options: &RankOptions,
     ) -> Result<Vec<Ranked>> {
+        let &Encoded {
+            items: ref candidates,
+            keys,
+            vectors,
+        } = encoded;
         if candidates.is_empty() {
             return Ok(Vec::new());
         }
@@ -432,7 +420,7 @@ impl<B: SimilarityBackend> Ranker<B> {
             order,
             scored,
             purchased,
-        } = self.pick(shopper, candidates, keys, vectors, options)?;
+        } = self.pick(shopper, encoded, options)?;
         let why = Explainer::new(&self.model, &scored.shopper, options.query());
         Ok(order
             .into_iter()
@@ -454,13 +442,11 @@ impl<B: SimilarityBackend> Ranker<B> {
     fn pick<'p>(
         &mut self,
         shopper: Shopper<'p>,
-        candidates: &[&Item],
-        keys: &[u64],
-        vectors: &[f32],
+        encoded: &Encoded,
         options: &RankOptions,
     ) -> Result<Picked<'p>> {
-        let n = candidates.len();
-        let scored = self.score(shopper, candidates, keys, vectors, options)?;
+        let n = encoded.items.len();
+        let scored = self.score(shopper, encoded, options)?;
         // What only a ranking needs of the profile (not the scores alone) is read here.
         let purchased = IdSet::new(
             scored
@@ -477,7 +463,7 @@ impl<B: SimilarityBackend> Ranker<B> {
         } else {
             (0..n)
                 .filter(|&j| {
-                    let (key, c) = (keys[j], candidates[j]);
+                    let (key, c) = (encoded.keys[j], encoded.items[j]);
                     let bought = skip_bought && purchased.contains(key, c);
                     !(excluded.contains(key, c) || bought)
                 })
@@ -485,14 +471,8 @@ impl<B: SimilarityBackend> Ranker<B> {
         };
         let k = options.k.unwrap_or(n).min(pool.len());
         let dim = self.model.config.dim;
-        let order = select(
-            &mut pool,
-            &scored.scores,
-            vectors,
-            dim,
-            options.diversity,
-            k,
-        );
+        let (scores, vectors) = (&scored.scores, encoded.vectors);
+        let order = select(&mut pool, scores, vectors, dim, options.diversity, k);
         Ok(Picked {
             order,
             scored,
@@ -624,8 +604,7 @@ impl<B: SimilarityBackend> Ranker<B> {
             return Ok(Vec::new());
         }
         let shopper = Shopper::of_token(token);
-        let items = checked.refs();
-        let picked = self.pick(shopper, &items, &checked.keys, &checked.vectors, options)?;
+        let picked = self.pick(shopper, &checked.encoded(), options)?;
         Ok(picked
             .order
             .into_iter()
@@ -637,11 +616,14 @@ impl<B: SimilarityBackend> Ranker<B> {
     fn score<'p>(
         &mut self,
         shopper: Shopper<'p>,
-        candidates: &[&Item],
-        keys: &[u64],
-        vectors: &[f32],
+        encoded: &Encoded,
         options: &RankOptions,
     ) -> Result<Scored<'p>> {
+        let &Encoded {
+            items: ref candidates,
+            keys,
+            vectors,
+        } = encoded;
         let n = candidates.len();
         let dim = self.model.config.dim;
         let blend = self.model.config.blend;
@@ -788,9 +770,21 @@ struct Checked<'c> {
 }
 
 impl Checked<'_> {
-    fn refs(&self) -> Vec<&Item> {
-        self.items.iter().map(|c| c.as_ref()).collect()
+    fn encoded(&self) -> Encoded<'_> {
+        Encoded {
+            items: self.items.iter().map(|c| c.as_ref()).collect(),
+            keys: &self.keys,
+            vectors: &self.vectors,
+        }
     }
+}
+
+/// Checked candidates as a ranking reads them, from [`Ranker::checked`] or a [`Catalog`]: each
+/// with its id key and its vector (`dim` per item).
+struct Encoded<'a> {
+    items: Vec<&'a Item>,
+    keys: &'a [u64],
+    vectors: &'a [f32],
 }
 
 /// The candidates a ranking keeps, best first (indices into its candidates), with what
