@@ -45,7 +45,7 @@ test: setup lint ml-100k
 lint: setup
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --release -- -D warnings
-	$(CARGO) clippy -p tastebud -p tastebud-wasm --all-targets $(WASM) -- -D warnings
+	$(CARGO) clippy -p tastebud -p tastebud-wasm -p tastebud-gpu --all-targets $(WASM) -- -D warnings
 
 setup:
 	scripts/setup.sh

@@ -19,11 +19,13 @@ if [[ "$have" != "$want" ]]; then
   cargo install wasm-bindgen-cli --version "$want"
 fi
 
-# Debian: wasm-opt (binaryen), headless Chromium and its driver for the browser tests.
+# Debian: wasm-opt (binaryen), headless Chromium and its driver for the browser tests, and
+# Mesa's lavapipe (Vulkan on the CPU) with the Vulkan loader for the GPU scorer's tests.
 missing=()
 command -v wasm-opt >/dev/null || missing+=(binaryen)
 [[ -x /usr/bin/chromium ]] || missing+=(chromium)
 [[ -x /usr/bin/chromedriver ]] || missing+=(chromium-driver)
+[[ -e /usr/share/vulkan/icd.d/lvp_icd.x86_64.json ]] || missing+=(mesa-vulkan-drivers libvulkan1)
 if ((${#missing[@]})); then
   sudo=""
   [[ "$(id -u)" == 0 ]] || sudo="sudo"
