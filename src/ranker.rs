@@ -398,9 +398,9 @@ impl<B: SimilarityBackend> Ranker<B> {
         })
     }
 
-    /// Ranks checked and encoded candidates. Whatever is the same for every candidate (sets of ids, texts of reasons) is
-    /// worked out once, so that ranking a whole catalog costs little more per item than its
-    /// dot products.
+    /// Ranks checked and encoded candidates. Whatever is the same for every candidate (sets of
+    /// ids, texts of reasons) is worked out once, so that ranking a whole catalog costs little
+    /// more per item than its dot products.
     fn rank_encoded(
         &mut self,
         shopper: Shopper,
@@ -950,8 +950,8 @@ impl<'a> Explainer<'a> {
     }
 }
 
-/// The share of the query's distinct `words` (its [`title_words`], sorted) that the item's text carries, as words of its
-/// title, category, brand and tags read together.
+/// The share of the query's distinct `words` (its [`title_words`], sorted) that the item's
+/// text carries, as words of its title, category, brand and tags read together.
 fn share_of_words(words: &[String], item: &Item) -> f32 {
     if words.is_empty() {
         return 0.0;
