@@ -306,7 +306,7 @@ impl Gpu {
                 })
         };
         let empty = wgpu::BufferUsages::empty();
-        // Chunks of whole rows within the largest binding, at offsets wgpu can bind.
+        // A buffer per chunk of whole rows, each within the largest storage binding.
         let row_bytes = (dim * 4) as u64;
         let rows_per_chunk = ((self.max_binding / row_bytes) as usize).max(1);
         let chunks = vectors
