@@ -25,12 +25,17 @@ edge-demo: pkg catalog
 ## JavaScript boundary against hostile values and a seeded fuzzer of API call sequences, the
 ## profile's storage under faults in headless Chromium, the Vite and Next.js examples built and
 ## run, the fuzz targets' regressions and a short run of each, the edge worker example in
-## workerd, Node and Deno, and the storefront end to end in headless Chromium.
+## workerd, Node and Deno, and the storefront end to end in headless Chromium. The GPU scorer's
+## suite runs natively (lavapipe), in Chromium on SwiftShader's WebGPU (gpu/webdriver.json;
+## software scoring of 100k items, hence the longer timeout), and in Chromium without WebGPU.
 test: setup lint ml-100k
 	$(CARGO) test --workspace --exclude tastebud-wasm --release
 	scripts/fuzz.sh regressions
 	scripts/fuzz.sh smoke
 	$(CARGO) test -p tastebud-wasm $(WASM)
+	WASM_BINDGEN_TEST_TIMEOUT=600 $(CARGO) test -p tastebud-gpu $(WASM)
+	TASTEBUD_GPU_ADAPTER=none WASM_BINDGEN_TEST_WEBDRIVER_JSON=$(CURDIR)/bindings/webdriver.json \
+	  $(CARGO) test -p tastebud-gpu $(WASM) --test web
 	scripts/pkg.sh
 	node bindings/js/consumer.mjs
 	node bindings/js/boundary.mjs

@@ -1,0 +1,55 @@
+//! The GPU's top k is the CPU's in headless Chromium, on WebGPU (SwiftShader's adapter, with
+//! gpu/webdriver.json's flags); built with `TASTEBUD_GPU_ADAPTER=none` and run without those
+//! flags, that no adapter is an error to fall back on, not a failure.
+#![cfg(target_arch = "wasm32")]
+
+mod common;
+
+use tastebud_gpu::{Gpu, GpuError};
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// `none` when this run has no WebGPU adapter (see the module's comment).
+const ADAPTER: Option<&str> = option_env!("TASTEBUD_GPU_ADAPTER");
+
+async fn gpu() -> Option<Gpu> {
+    let gpu = Gpu::new().await;
+    if ADAPTER == Some("none") {
+        let error = gpu.err().expect("no WebGPU adapter without the flags");
+        assert!(matches!(error, GpuError::NoAdapter(_)), "{error:?}");
+        assert_eq!(error.code(), "gpu_no_adapter");
+        return None;
+    }
+    let gpu = gpu.expect("SwiftShader's WebGPU adapter (--enable-unsafe-webgpu)");
+    wasm_bindgen_test::console_log!("adapter: {}", gpu.adapter());
+    Some(gpu)
+}
+
+#[wasm_bindgen_test]
+async fn the_gpu_top_k_is_the_cpu_top_k() {
+    if let Some(gpu) = gpu().await {
+        common::the_gpu_top_k_is_the_cpu_top_k(&gpu).await;
+    }
+}
+
+#[wasm_bindgen_test]
+async fn equal_scores_go_by_the_lower_index() {
+    if let Some(gpu) = gpu().await {
+        common::equal_scores_go_by_the_lower_index(&gpu).await;
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_lost_device_is_an_error() {
+    if let Some(gpu) = gpu().await {
+        common::a_lost_device_is_an_error(&gpu).await;
+    }
+}
+
+#[wasm_bindgen_test]
+async fn bad_input_is_refused() {
+    if let Some(gpu) = gpu().await {
+        common::bad_input_is_refused(&gpu).await;
+    }
+}
