@@ -27,7 +27,7 @@ pub use item::Item;
 pub use model::Model;
 pub use personalizer::{Explanation, Personalizer};
 pub use profile::{Profile, ProfileConfig, Summary};
-pub use ranker::{Catalog, RankOptions, Ranked, Ranker, Reason};
+pub use ranker::{Catalog, CatalogPlan, RankOptions, Ranked, Ranker, Reason, Scoring};
 pub use token::Token;
 
 /// The README's Rust example, compiled and run as a doctest.

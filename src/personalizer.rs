@@ -27,7 +27,7 @@ use crate::event::Event;
 use crate::item::Item;
 use crate::model::Model;
 use crate::profile::{facets, KindCounts, Profile, Summary};
-use crate::ranker::{Catalog, RankOptions, Ranked, Ranker, Reason};
+use crate::ranker::{Catalog, RankOptions, Ranked, Ranker, Reason, Scoring};
 
 /// A profile with its ranker, and the last ranking so that its items can be explained.
 pub struct Personalizer {
@@ -212,6 +212,28 @@ impl Personalizer {
             .ranker
             .rank_catalog(&self.profile, catalog, options, now_ms)?;
         Ok(self.remember(ranked))
+    }
+
+    /// [`Personalizer::rank_catalog`] with the scoring done elsewhere (a GPU): `best` returns
+    /// the indices of at least the `fetch` best items under the `Scoring` (see
+    /// [`crate::ranker::CatalogPlan`]). Its error comes back as the inner one, for the caller to rank on the
+    /// CPU instead; nothing is remembered then.
+    pub async fn rank_catalog_with<E>(
+        &mut self,
+        catalog: &Catalog,
+        options: &RankOptions,
+        now_ms: i64,
+        best: impl AsyncFnOnce(&Scoring, usize) -> std::result::Result<Vec<u32>, E>,
+    ) -> Result<std::result::Result<Vec<Ranked>, E>> {
+        let plan = self
+            .ranker
+            .plan_catalog(&self.profile, catalog, options, now_ms)?;
+        let top = match best(plan.scoring(), plan.fetch()).await {
+            Ok(top) => top,
+            Err(e) => return Ok(Err(e)),
+        };
+        let ranked = self.ranker.finish_catalog(plan, &top)?;
+        Ok(Ok(self.remember(ranked)))
     }
 
     fn remember(&mut self, ranked: Vec<Ranked>) -> Vec<Ranked> {

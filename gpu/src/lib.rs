@@ -11,7 +11,12 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
+use tastebud::Scoring;
 use wgpu::util::DeviceExt;
+
+mod rank;
+
+pub use rank::{Backend, Prepared, Scorer};
 
 /// Most probe vectors one scoring weighs (intent, taste, query, and one spare).
 pub const MAX_PROBES: usize = 4;
@@ -105,20 +110,6 @@ struct Buffers {
     hist: wgpu::Buffer,
     select: wgpu::Buffer,
     picked: wgpu::Buffer,
-}
-
-/// One scoring of a catalog: `score_i = Σ_p weights[p] · (probes[p] · v_i) + order_weight ·
-/// order_i + sparse(i)`, where `sparse` lists `(index, addition)` pairs.
-#[derive(Debug, Clone, Copy)]
-pub struct Scoring<'a> {
-    /// At most [`MAX_PROBES`] vectors of the catalog's dimensions.
-    pub probes: &'a [&'a [f32]],
-    /// One per probe.
-    pub weights: &'a [f32],
-    /// The weight of the catalog's order term (nothing when it has none).
-    pub order_weight: f32,
-    /// Additions to single items' scores (an item named twice gets both).
-    pub sparse: &'a [(u32, f32)],
 }
 
 #[repr(C)]
@@ -382,28 +373,25 @@ impl Gpu {
     pub async fn top_k(
         &self,
         catalog: &mut GpuCatalog,
-        scoring: &Scoring<'_>,
+        scoring: &Scoring,
         k: usize,
     ) -> Result<Vec<(u32, f32)>> {
         self.check()?;
         let (n, dim) = (catalog.n, catalog.dim);
-        let probes = scoring.probes;
-        if probes.len() > MAX_PROBES || probes.len() != scoring.weights.len() {
+        let probes = &scoring.probes;
+        if probes.len() > MAX_PROBES {
             return Err(GpuError::Invalid(format!(
-                "{} probes and {} weights; at most {MAX_PROBES}, one weight each",
-                probes.len(),
-                scoring.weights.len()
+                "{} probes; at most {MAX_PROBES}",
+                probes.len()
             )));
         }
-        if probes.iter().any(|p| p.len() != dim) {
+        if probes.iter().any(|(p, _)| p.len() != dim) {
             return Err(GpuError::Invalid(format!(
                 "probes must have {dim} dimensions"
             )));
         }
-        if let Some(&(i, _)) = scoring.sparse.iter().find(|&&(i, _)| i as usize >= n) {
-            return Err(GpuError::Invalid(format!(
-                "sparse addition to item {i} of {n}"
-            )));
+        if let Some(&(i, _)) = scoring.additions.iter().find(|&&(i, _)| i as usize >= n) {
+            return Err(GpuError::Invalid(format!("an addition to item {i} of {n}")));
         }
         let k = k.min(n);
         if k == 0 {
@@ -411,7 +399,7 @@ impl Gpu {
         }
 
         // One addition per item (the kernel adds them in parallel): repeats are summed here.
-        let mut additions = scoring.sparse.to_vec();
+        let mut additions = scoring.additions.clone();
         additions.sort_by_key(|&(i, _)| i);
         additions.dedup_by(|later, kept| {
             let same = later.0 == kept.0;
@@ -424,8 +412,10 @@ impl Gpu {
             .iter()
             .map(|&(i, add)| [i, add.to_bits()])
             .collect();
-        let mut weights = [0f32; 4];
-        weights[..probes.len()].copy_from_slice(scoring.weights);
+        let mut weights = [0f32; MAX_PROBES];
+        for (w, (_, weight)) in weights.iter_mut().zip(probes) {
+            *w = *weight;
+        }
         let params = Params {
             n_total: n as u32,
             n_probes: probes.len() as u32,
@@ -436,7 +426,7 @@ impl Gpu {
             has_order: catalog.has_order as u32,
             _pad: [0; 2],
         };
-        let flat: Vec<f32> = probes.iter().flat_map(|p| p.iter().copied()).collect();
+        let flat: Vec<f32> = probes.iter().flat_map(|(p, _)| p.iter().copied()).collect();
         if sparse.len() > catalog.sparse_capacity {
             catalog.sparse_capacity = sparse.len().next_power_of_two();
             catalog.buffers.sparse = self.sparse_buffer(catalog.sparse_capacity);

@@ -5,7 +5,7 @@
 mod common;
 
 use pollster::block_on;
-use tastebud_gpu::Gpu;
+use tastebud_gpu::{Gpu, Scorer};
 
 fn gpu() -> Gpu {
     let gpu =
@@ -32,4 +32,21 @@ fn a_lost_device_is_an_error() {
 #[test]
 fn bad_input_is_refused() {
     block_on(common::bad_input_is_refused(&gpu()));
+}
+
+#[test]
+fn the_gpu_ranking_is_the_cpu_ranking() {
+    let mut scorer = block_on(Scorer::new());
+    block_on(common::rank::the_gpu_ranking_is_the_cpu_ranking(
+        &mut scorer,
+        &[1_000, 10_000, 100_000],
+    ));
+}
+
+#[test]
+fn a_lost_device_falls_back_to_the_cpu() {
+    let mut scorer = block_on(Scorer::new());
+    block_on(common::rank::a_lost_device_falls_back_to_the_cpu(
+        &mut scorer,
+    ));
 }

@@ -5,7 +5,7 @@
 
 mod common;
 
-use tastebud_gpu::{Gpu, GpuError};
+use tastebud_gpu::{Gpu, GpuError, Scorer};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -51,5 +51,25 @@ async fn a_lost_device_is_an_error() {
 async fn bad_input_is_refused() {
     if let Some(gpu) = gpu().await {
         common::bad_input_is_refused(&gpu).await;
+    }
+}
+
+/// The default model's rankings on the GPU are the CPU's; without an adapter, the CPU ranks.
+#[wasm_bindgen_test]
+async fn the_gpu_ranking_is_the_cpu_ranking() {
+    let mut scorer = Scorer::new().await;
+    if ADAPTER == Some("none") {
+        common::rank::without_an_adapter_the_cpu_ranks(&mut scorer).await;
+    } else {
+        let sizes = [1_000, 10_000, 100_000];
+        common::rank::the_gpu_ranking_is_the_cpu_ranking(&mut scorer, &sizes).await;
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_lost_device_falls_back_to_the_cpu() {
+    if ADAPTER != Some("none") {
+        let mut scorer = Scorer::new().await;
+        common::rank::a_lost_device_falls_back_to_the_cpu(&mut scorer).await;
     }
 }

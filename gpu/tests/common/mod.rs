@@ -1,9 +1,17 @@
 //! What the GPU must do, as async scenarios the native tests (tests/top_k.rs, on lavapipe)
 //! and the browser's (tests/web.rs, on SwiftShader's WebGPU) both run.
+// Each test binary runs some of them (tests/no_adapter.rs only the CPU's).
+#![allow(dead_code)]
+
+pub mod rank;
+/// The core's test fixtures: the default model, a large catalog, a shopper, ranking cases.
+#[path = "../../../tests/common/mod.rs"]
+pub mod shop;
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use tastebud_gpu::{Gpu, GpuError, Scoring};
+use tastebud::Scoring;
+use tastebud_gpu::{Gpu, GpuError};
 
 pub const DIM: usize = 64;
 
@@ -26,11 +34,11 @@ pub fn cpu_scores(vectors: &[f32], order: &[f32], s: &Scoring) -> Vec<f32> {
             let dots = s
                 .probes
                 .iter()
-                .map(|p| row.iter().zip(*p).map(|(a, b)| a * b).sum::<f32>());
-            dots.zip(s.weights).map(|(d, w)| w * d).sum::<f32>() + s.order_weight * o
+                .map(|(p, w)| w * row.iter().zip(p).map(|(a, b)| a * b).sum::<f32>());
+            dots.sum::<f32>() + s.order_weight * o
         })
         .collect();
-    for &(i, add) in s.sparse {
+    for &(i, add) in &s.additions {
         scores[i as usize] += add;
     }
     scores
@@ -102,10 +110,13 @@ pub async fn the_gpu_top_k_is_the_cpu_top_k(gpu: &Gpu) {
         ] {
             let weights = [1.0, 0.6, 1.5];
             let scoring = Scoring {
-                probes: &probes[..p],
-                weights: &weights[..p],
+                probes: probes[..p]
+                    .iter()
+                    .zip(weights)
+                    .map(|(p, w)| (p.to_vec(), w))
+                    .collect(),
                 order_weight,
-                sparse,
+                additions: sparse.to_vec(),
             };
             let scores = cpu_scores(&vectors, &order, &scoring);
             let got = gpu.top_k(&mut catalog, &scoring, k).await.unwrap();
@@ -127,10 +138,9 @@ pub async fn equal_scores_go_by_the_lower_index(gpu: &Gpu) {
     let mut catalog = gpu.catalog(&vectors, DIM, None).unwrap();
     let probe = [0.5f32; DIM];
     let scoring = Scoring {
-        probes: &[&probe],
-        weights: &[1.0],
+        probes: vec![(probe.to_vec(), 1.0)],
         order_weight: 0.0,
-        sparse: &[],
+        additions: [].to_vec(),
     };
     for k in [1, 7, 256, 257, 2_999, 3_000, 5_000] {
         let got = gpu.top_k(&mut catalog, &scoring, k).await.unwrap();
@@ -146,10 +156,9 @@ pub async fn a_lost_device_is_an_error(gpu: &Gpu) {
     let mut catalog = gpu.catalog(&vectors, DIM, None).unwrap();
     let probe = unit_vectors(1, &mut rng);
     let scoring = Scoring {
-        probes: &[&probe],
-        weights: &[1.0],
+        probes: vec![(probe.to_vec(), 1.0)],
         order_weight: 0.0,
-        sparse: &[],
+        additions: [].to_vec(),
     };
     assert_eq!(
         gpu.top_k(&mut catalog, &scoring, 10).await.unwrap().len(),
@@ -175,10 +184,9 @@ pub async fn bad_input_is_refused(gpu: &Gpu) {
     let mut catalog = gpu.catalog(&vectors, DIM, None).unwrap();
     let short = [0.0f32; 8];
     let scoring = Scoring {
-        probes: &[&short],
-        weights: &[1.0],
+        probes: vec![(short.to_vec(), 1.0)],
         order_weight: 0.0,
-        sparse: &[],
+        additions: [].to_vec(),
     };
     assert!(matches!(
         gpu.top_k(&mut catalog, &scoring, 3).await,
@@ -186,10 +194,9 @@ pub async fn bad_input_is_refused(gpu: &Gpu) {
     ));
     let probe = [0.0f32; DIM];
     let outside = Scoring {
-        probes: &[&probe],
-        weights: &[1.0],
+        probes: vec![(probe.to_vec(), 1.0)],
         order_weight: 0.0,
-        sparse: &[(10, 1.0)],
+        additions: [(10, 1.0)].to_vec(),
     };
     assert!(matches!(
         gpu.top_k(&mut catalog, &outside, 3).await,
@@ -197,10 +204,9 @@ pub async fn bad_input_is_refused(gpu: &Gpu) {
     ));
     // Refused input left the catalog usable.
     let fine = Scoring {
-        probes: &[&probe],
-        weights: &[1.0],
+        probes: vec![(probe.to_vec(), 1.0)],
         order_weight: 0.0,
-        sparse: &[(9, 1.0)],
+        additions: [(9, 1.0)].to_vec(),
     };
     assert_eq!(gpu.top_k(&mut catalog, &fine, 3).await.unwrap()[0].0, 9);
 }

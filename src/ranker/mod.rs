@@ -18,6 +18,7 @@ use std::borrow::{Borrow, Cow};
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
@@ -29,6 +30,10 @@ use crate::model::{dot, KindInput, Model, Step};
 use crate::profile::{first_facet_of, Facet, Profile, DWELL_UNIT_MS};
 use crate::sequence::{self, Engagement};
 use crate::token::{Token, MAX_TOKEN_DIM};
+
+mod plan;
+
+pub use plan::{CatalogPlan, Scoring, SPARE};
 
 /// How to rank.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -139,28 +144,16 @@ pub struct Ranked {
     pub reasons: Vec<Reason>,
 }
 
-/// Computes similarities between probe vectors and item vectors. The CPU version is the
-/// default; a GPU one (wgpu) can take its place for large catalogs.
-pub trait SimilarityBackend {
-    /// For each probe, its dot product with each row of `items` (`n × dim`, row-major).
-    fn similarities(&self, items: &[f32], dim: usize, probes: &[&[f32]]) -> Vec<Vec<f32>>;
-}
-
-/// Dot products on the CPU.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Cpu;
-
-impl SimilarityBackend for Cpu {
-    fn similarities(&self, items: &[f32], dim: usize, probes: &[&[f32]]) -> Vec<Vec<f32>> {
-        // Row by row, every probe: the items' vectors are read from memory once.
-        let mut out = vec![Vec::with_capacity(items.len() / dim.max(1)); probes.len()];
-        for row in items.chunks_exact(dim) {
-            for (o, p) in out.iter_mut().zip(probes) {
-                o.push(dot(row, p));
-            }
+/// For each probe, its dot product with each row of `vectors` (`n × dim`, row-major). Row by
+/// row, every probe: the vectors are read from memory once.
+fn dot_products(vectors: &[f32], dim: usize, probes: &[&[f32]]) -> Vec<Vec<f32>> {
+    let mut out = vec![Vec::with_capacity(vectors.len() / dim.max(1)); probes.len()];
+    for row in vectors.chunks_exact(dim) {
+        for (o, p) in out.iter_mut().zip(probes) {
+            o.push(dot(row, p));
         }
-        out
     }
+    out
 }
 
 /// Most item vectors kept in the ranker's cache.
@@ -175,8 +168,11 @@ pub struct Catalog {
     keys: Vec<u64>,
     /// `items.len() × dim`, row-major.
     vectors: Vec<f32>,
+    dim: usize,
     /// The [`Ranker::id`] that encoded it.
     ranker: u64,
+    /// Worked out by the first [`Ranker::plan_catalog`].
+    moments: OnceLock<plan::Moments>,
 }
 
 impl Catalog {
@@ -187,11 +183,10 @@ impl Catalog {
 }
 
 /// A model plus a cache of item vectors: what a page keeps for its lifetime.
-pub struct Ranker<B: SimilarityBackend = Cpu> {
+pub struct Ranker {
     /// Distinguishes rankers, so a catalog is ranked only by the model that encoded it.
     id: u64,
     model: Model,
-    backend: B,
     /// Cached item vectors: content key → row of `rows`.
     cache: KeyMap<usize>,
     /// The cached vectors, row-major, in one allocation.
@@ -201,22 +196,19 @@ pub struct Ranker<B: SimilarityBackend = Cpu> {
     intent: Option<(u64, Vec<f32>)>,
 }
 
-impl Ranker<Cpu> {
-    /// A ranker on the CPU.
+impl Ranker {
+    /// A ranker of `model`'s.
     pub fn new(model: Model) -> Self {
         static NEXT_ID: AtomicU64 = AtomicU64::new(0);
         Ranker {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             model,
-            backend: Cpu,
             cache: KeyMap::default(),
             rows: Vec::new(),
             intent: None,
         }
     }
-}
 
-impl<B: SimilarityBackend> Ranker<B> {
     /// The model.
     pub fn model(&self) -> &Model {
         &self.model
@@ -343,7 +335,9 @@ impl<B: SimilarityBackend> Ranker<B> {
             keys: items.iter().map(|i| id_key(&i.id)).collect(),
             items,
             vectors,
+            dim: self.model.config.dim,
             ranker: self.id,
+            moments: OnceLock::new(),
         })
     }
 
@@ -384,6 +378,16 @@ impl<B: SimilarityBackend> Ranker<B> {
         catalog: &'c Catalog,
         options: &RankOptions,
     ) -> Result<Encoded<'c>> {
+        self.check_catalog(catalog, options)?;
+        Ok(Encoded {
+            items: catalog.items.iter().collect(),
+            keys: &catalog.keys,
+            vectors: &catalog.vectors,
+        })
+    }
+
+    /// Refuses invalid options, and a catalog another ranker (another model) prepared.
+    fn check_catalog(&self, catalog: &Catalog, options: &RankOptions) -> Result<()> {
         options.validate()?;
         if catalog.ranker != self.id {
             return Err(Error::InvalidOptions(
@@ -391,11 +395,7 @@ impl<B: SimilarityBackend> Ranker<B> {
                     .into(),
             ));
         }
-        Ok(Encoded {
-            items: catalog.items.iter().collect(),
-            keys: &catalog.keys,
-            vectors: &catalog.vectors,
-        })
+        Ok(())
     }
 
     /// Ranks checked and encoded candidates. Whatever is the same for every candidate (sets of
@@ -407,46 +407,17 @@ impl<B: SimilarityBackend> Ranker<B> {
         encoded: &Encoded,
         options: &RankOptions,
     ) -> Result<Vec<Ranked>> {
-        let &Encoded {
-            items: ref candidates,
-            keys,
-            vectors,
-        } = encoded;
-        if candidates.is_empty() {
+        if encoded.items.is_empty() {
             return Ok(Vec::new());
         }
-        let dim = self.model.config.dim;
-        let Picked {
-            order,
-            scored,
-            purchased,
-        } = self.pick(shopper, encoded, options)?;
-        let why = Explainer::new(&self.model, &scored.shopper, options.query());
-        Ok(order
-            .into_iter()
-            .map(|j| Ranked {
-                id: candidates[j].id.clone(),
-                score: scored.scores[j],
-                reasons: why.reasons(
-                    candidates[j],
-                    keys[j],
-                    &vectors[j * dim..(j + 1) * dim],
-                    scored.query_hits[j] > 0.0,
-                    purchased.contains(keys[j], candidates[j]),
-                ),
-            })
-            .collect())
+        let scored = self.score(shopper, encoded, options)?;
+        Ok(self.explained(self.pick(scored, encoded, options), encoded, options))
     }
 
-    /// The candidates [`Ranker::rank_encoded`] keeps, best first, before they are explained.
-    fn pick<'p>(
-        &mut self,
-        shopper: Shopper<'p>,
-        encoded: &Encoded,
-        options: &RankOptions,
-    ) -> Result<Picked<'p>> {
+    /// The scored candidates a ranking keeps, best first: less the exclusions, chosen for
+    /// diversity when asked, at most `k`.
+    fn pick<'p>(&self, scored: Scored<'p>, encoded: &Encoded, options: &RankOptions) -> Picked<'p> {
         let n = encoded.items.len();
-        let scored = self.score(shopper, encoded, options)?;
         // What only a ranking needs of the profile (not the scores alone) is read here.
         let purchased = IdSet::new(
             scored
@@ -473,11 +444,41 @@ impl<B: SimilarityBackend> Ranker<B> {
         let dim = self.model.config.dim;
         let (scores, vectors) = (&scored.scores, encoded.vectors);
         let order = select(&mut pool, scores, vectors, dim, options.diversity, k);
-        Ok(Picked {
+        Picked {
             order,
             scored,
             purchased,
-        })
+        }
+    }
+
+    /// The picked candidates with their scores and reasons.
+    fn explained(&self, picked: Picked, encoded: &Encoded, options: &RankOptions) -> Vec<Ranked> {
+        let Picked {
+            order,
+            scored,
+            purchased,
+        } = picked;
+        let &Encoded {
+            items: ref candidates,
+            keys,
+            vectors,
+        } = encoded;
+        let dim = self.model.config.dim;
+        let why = Explainer::new(&self.model, &scored.shopper, options.query());
+        order
+            .into_iter()
+            .map(|j| Ranked {
+                id: candidates[j].id.clone(),
+                score: scored.scores[j],
+                reasons: why.reasons(
+                    candidates[j],
+                    keys[j],
+                    &vectors[j * dim..(j + 1) * dim],
+                    scored.query_hits[j] > 0.0,
+                    purchased.contains(keys[j], candidates[j]),
+                ),
+            })
+            .collect()
     }
 
     /// What the ranking reads of the shopper of `profile` at `now_ms`.
@@ -603,9 +604,10 @@ impl<B: SimilarityBackend> Ranker<B> {
         if checked.items.is_empty() {
             return Ok(Vec::new());
         }
-        let shopper = Shopper::of_token(token);
-        let picked = self.pick(shopper, &checked.encoded(), options)?;
-        Ok(picked
+        let encoded = checked.encoded();
+        let scored = self.score(Shopper::of_token(token), &encoded, options)?;
+        Ok(self
+            .pick(scored, &encoded, options)
             .order
             .into_iter()
             .map(|j| checked.places[j])
@@ -619,92 +621,269 @@ impl<B: SimilarityBackend> Ranker<B> {
         encoded: &Encoded,
         options: &RankOptions,
     ) -> Result<Scored<'p>> {
+        let query = self.query(options)?;
+        let weights = Weights::new(&self.model, &shopper, query.as_ref(), options);
+        let order = (weights.order != 0.0).then(|| incoming_order(encoded.items.len()));
+        let order = |j: usize| order.as_ref().map_or(0.0, |o| o[j]);
+        Ok(self.score_terms(shopper, encoded, query.as_ref(), &weights, None, order))
+    }
+
+    /// [`Ranker::score`] with the query encoded and the weights set: each similarity term
+    /// standardised by `standards` where given (from a catalog's moments), else over
+    /// `encoded`; `order(j)` is candidate `j`'s standardised incoming order.
+    fn score_terms<'p>(
+        &self,
+        shopper: Shopper<'p>,
+        encoded: &Encoded,
+        query: Option<&Query>,
+        weights: &Weights,
+        standards: Option<&[Standard]>,
+        order: impl Fn(usize) -> f32,
+    ) -> Scored<'p> {
         let &Encoded {
             items: ref candidates,
             keys,
             vectors,
         } = encoded;
         let n = candidates.len();
-        let dim = self.model.config.dim;
-        let blend = self.model.config.blend;
+        let terms = weights.similarities(&shopper, query);
 
-        // The query: content similarity plus word overlap.
-        let query = options.query();
-        let mut query_vector = None;
-        let mut query_hits = vec![0f32; n];
-        if let Some(q) = query {
-            let probe = Item {
-                title: Some(q.to_string()),
-                ..Item::new(format!("query:{q}"))
-            };
-            query_vector = Some(self.model.encode_items(&[probe], false)?);
-            let mut words = title_words(q);
-            words.sort_unstable();
-            words.dedup();
-            for (h, c) in query_hits.iter_mut().zip(candidates) {
-                *h = share_of_words(&words, c);
-            }
-        }
-
-        // Every probe's similarities in one pass over the candidates' vectors.
-        let (intent, taste) = (&shopper.intent, &shopper.taste);
-        let probes: Vec<&[f32]> = [intent, taste, &query_vector]
-            .into_iter()
-            .flatten()
-            .map(Vec::as_slice)
+        // Every probe's similarities in one pass over the candidates' vectors, then each term's
+        // values (plus the evidence by id).
+        let probes: Vec<&[f32]> = terms.iter().filter_map(|t| t.probe).collect();
+        let mut dots = dot_products(vectors, self.model.config.dim, &probes).into_iter();
+        let values: Vec<Vec<f32>> = terms
+            .iter()
+            .map(|t| {
+                let mut x = match t.probe {
+                    Some(_) => dots.next().unwrap_or_default(),
+                    None => vec![0.0; n],
+                };
+                if let Some(evidence) = t.evidence {
+                    for (x, key) in x.iter_mut().zip(keys) {
+                        *x += evidence.get(key).copied().unwrap_or(0.0);
+                    }
+                }
+                x
+            })
             .collect();
-        let mut similarities = self.backend.similarities(vectors, dim, &probes).into_iter();
-        let mut next = |probe: &Option<Vec<f32>>| probe.as_ref().and_then(|_| similarities.next());
-        let (mut short, long, query_score) = (next(intent), next(taste), next(&query_vector));
-        if !shopper.evidence.is_empty() {
-            let short = short.get_or_insert_with(|| vec![0.0; n]);
-            for (s, key) in short.iter_mut().zip(keys) {
-                *s += shopper.evidence.get(key).copied().unwrap_or(0.0);
-            }
+        let blend = match standards {
+            Some(given) => weights.blend(&terms, given.iter().copied()),
+            None => weights.blend(&terms, values.iter().map(|x| Standard::of(x))),
+        };
+        let query_hits: Vec<f32> = match query {
+            Some(q) => candidates
+                .iter()
+                .map(|c| share_of_words(&q.words, c))
+                .collect(),
+            None => vec![0.0; n],
+        };
+        let scores = (0..n)
+            .map(|j| {
+                blend.score(
+                    values.iter().map(|x| x[j]),
+                    query_hits[j],
+                    order(j),
+                    shopper.passed_over.contains(keys[j], candidates[j]),
+                )
+            })
+            .collect();
+        Scored {
+            scores,
+            shopper,
+            query_hits,
         }
+    }
 
-        let order_weight = if !shopper.personal && query.is_none() {
+    /// The query of `options`, encoded, with its words.
+    fn query(&self, options: &RankOptions) -> Result<Option<Query>> {
+        let Some(q) = options.query() else {
+            return Ok(None);
+        };
+        let probe = Item {
+            title: Some(q.to_string()),
+            ..Item::new(format!("query:{q}"))
+        };
+        let mut words = title_words(q);
+        words.sort_unstable();
+        words.dedup();
+        Ok(Some(Query {
+            vector: self.model.encode_items(&[probe], false)?,
+            words,
+        }))
+    }
+}
+
+/// A search query as a ranking reads it.
+struct Query {
+    /// Its content vector.
+    vector: Vec<f32>,
+    /// Its distinct [`title_words`], sorted.
+    words: Vec<String>,
+}
+
+/// The weights of a ranking's terms, for one shopper and query.
+///
+/// Score = (1 − order weight) · (the weighted similarity terms + `QUERY_WORDS` · the share of
+/// the query's words − the passed-over penalty) + order weight · `INCOMING_ORDER` · the
+/// incoming order, each similarity term and the order standardised over the candidates. A term
+/// that is absent adds nothing, so it is not computed.
+struct Weights {
+    /// What the similarity terms share (the part of the score the order leaves).
+    rest: f32,
+    taste: f32,
+    order: f32,
+    passed_over: f32,
+}
+
+impl Weights {
+    fn new(model: &Model, shopper: &Shopper, query: Option<&Query>, options: &RankOptions) -> Self {
+        // Nothing personal and no query: the incoming order stands.
+        let order = if !shopper.personal && query.is_none() {
             1.0
         } else {
             options.keep_order_weight
         };
-        // Score = (1 − order weight) · (the weighted terms − penalty) + order weight · 2 · the
-        // incoming order, each term standardised over the candidates. A term that is absent
-        // adds nothing, so it is not computed.
-        let mut scores = vec![0f32; n];
-        let mut add = |weight: f32, term: &[f32]| {
-            for (s, t) in scores.iter_mut().zip(term) {
-                *s += weight * t;
-            }
-        };
-        let rest = 1.0 - order_weight;
-        if let Some(short) = short {
-            add(rest, &standardised(short));
+        let rest = 1.0 - order;
+        let blend = model.config.blend;
+        Weights {
+            rest,
+            taste: blend.taste * rest,
+            order: INCOMING_ORDER * order,
+            passed_over: blend.passed_over * rest,
         }
-        if let Some(long) = long {
-            add(blend.taste * rest, &standardised(long));
-        }
-        if let Some(query_score) = query_score {
-            add(QUERY_SIMILARITY * rest, &standardised(query_score));
-            add(QUERY_WORDS * rest, &query_hits);
-        }
-        if order_weight > 0.0 {
-            let order = (0..n).map(|p| -((1 + p) as f32).ln()).collect();
-            add(INCOMING_ORDER * order_weight, &standardised(order));
-        }
-        if !shopper.passed_over.is_empty() {
-            for (j, s) in scores.iter_mut().enumerate() {
-                if shopper.passed_over.contains(keys[j], candidates[j]) {
-                    *s -= rest * blend.passed_over;
-                }
-            }
-        }
-        Ok(Scored {
-            scores,
-            shopper,
-            query_hits,
-        })
     }
+
+    /// The similarity terms, in the order [`Blend`] weighs them: the short-term intent (with
+    /// the sequence evidence by id), the long-term taste, the query's content.
+    fn similarities<'s>(&self, shopper: &'s Shopper, query: Option<&'s Query>) -> Vec<Term<'s>> {
+        let evidence = Some(&shopper.evidence).filter(|e| !e.is_empty());
+        let short = (shopper.intent.is_some() || evidence.is_some()).then_some(Term {
+            probe: shopper.intent.as_deref(),
+            evidence,
+            weight: self.rest,
+        });
+        let taste = shopper.taste.as_deref().map(|t| Term {
+            probe: Some(t),
+            evidence: None,
+            weight: self.taste,
+        });
+        let query = query.map(|q| Term {
+            probe: Some(q.vector.as_slice()),
+            evidence: None,
+            weight: QUERY_SIMILARITY * self.rest,
+        });
+        [short, taste, query].into_iter().flatten().collect()
+    }
+
+    /// The weight of the share of the query's words.
+    fn words(&self) -> f32 {
+        QUERY_WORDS * self.rest
+    }
+
+    /// How the score is put together from `terms` (as [`Weights::similarities`] gives them),
+    /// standardised by `standards`.
+    fn blend(&self, terms: &[Term], standards: impl Iterator<Item = Standard>) -> Blend {
+        Blend {
+            terms: terms.iter().map(|t| t.weight).zip(standards).collect(),
+            words: self.words(),
+            order: self.order,
+            passed_over: self.passed_over,
+        }
+    }
+}
+
+/// How a candidate's score is put together from its terms: the one definition that scoring
+/// on the CPU and finishing a ranking scored elsewhere ([`CatalogPlan`]) share, so that they
+/// agree to the bit.
+struct Blend {
+    /// Each similarity term's weight and standardisation.
+    terms: Vec<(f32, Standard)>,
+    /// The weights of the share of the query's words, of the standardised incoming order, and
+    /// the passed-over penalty.
+    words: f32,
+    order: f32,
+    passed_over: f32,
+}
+
+impl Blend {
+    /// The score of a candidate with these similarity terms (`values`, in the terms' order),
+    /// share of the query's words, standardised incoming order, and passed over or not.
+    fn score(
+        &self,
+        values: impl Iterator<Item = f32>,
+        words: f32,
+        order: f32,
+        passed_over: bool,
+    ) -> f32 {
+        let mut score = 0.0;
+        for (&(weight, standard), x) in self.terms.iter().zip(values) {
+            score += weight * standard.z(x);
+        }
+        score += self.words * words;
+        score += self.order * order;
+        if passed_over {
+            score -= self.passed_over;
+        }
+        score
+    }
+}
+
+/// A term's mean and the inverse of its standard deviation over the candidates, worked out in
+/// f64 whether from the values ([`Standard::of`]) or from a catalog's moments: what makes the
+/// weights of the terms mean the same whatever the candidates.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Standard {
+    mean: f32,
+    scale: f32,
+}
+
+/// A term whose standard deviation is below this share of its root mean square does not vary
+/// beyond the rounding of its values: it is left out (scale 0) rather than blown up.
+const ROUNDING: f64 = 1e-6;
+
+impl Standard {
+    fn of(xs: &[f32]) -> Self {
+        let n = xs.len().max(1) as f64;
+        let mean = xs.iter().map(|&x| f64::from(x)).sum::<f64>() / n;
+        let variance = xs
+            .iter()
+            .map(|&x| (f64::from(x) - mean).powi(2))
+            .sum::<f64>()
+            / n;
+        Standard::new(mean, variance)
+    }
+
+    fn new(mean: f64, variance: f64) -> Self {
+        let variance = variance.max(0.0);
+        let (std, rms) = (variance.sqrt(), (variance + mean * mean).sqrt());
+        let scale = if std > ROUNDING * rms { 1.0 / std } else { 0.0 };
+        Standard {
+            mean: mean as f32,
+            scale: scale as f32,
+        }
+    }
+
+    /// `x` as a z-score.
+    fn z(self, x: f32) -> f32 {
+        (x - self.mean) * self.scale
+    }
+}
+
+/// The incoming order of `n` candidates as the ranking weighs it: `−ln(1 + position)`,
+/// standardised.
+fn incoming_order(n: usize) -> Vec<f32> {
+    let order: Vec<f32> = (0..n).map(|p| -((1 + p) as f32).ln()).collect();
+    let standard = Standard::of(&order);
+    order.into_iter().map(|x| standard.z(x)).collect()
+}
+
+/// A similarity term of the score: a probe's similarity to each candidate (0 without one)
+/// plus, for the short-term one, the sequence evidence by id key; weighed once standardised.
+struct Term<'s> {
+    probe: Option<&'s [f32]>,
+    evidence: Option<&'s KeyMap<f32>>,
+    weight: f32,
 }
 
 /// Weight of the query's content similarity. This and [`QUERY_WORDS`] are documented defaults,
@@ -1108,17 +1287,6 @@ fn diverse(
         picked.push(j);
     }
     picked
-}
-
-/// `xs` as z-scores (all zero when they do not vary), in place: what makes the weights of the
-/// terms mean the same whatever the candidates.
-fn standardised(mut xs: Vec<f32>) -> Vec<f32> {
-    let n = xs.len().max(1) as f32;
-    let mean = xs.iter().sum::<f32>() / n;
-    let std = (xs.iter().map(|x| (x - mean).powi(2)).sum::<f32>() / n).sqrt();
-    let scale = if std > 1e-9 { 1.0 / std } else { 0.0 };
-    xs.iter_mut().for_each(|x| *x = (*x - mean) * scale);
-    xs
 }
 
 fn display_name(item: &Item) -> String {

@@ -1,0 +1,100 @@
+//! Ranking a personalizer's prepared catalogs on the GPU, and on the CPU when the GPU cannot.
+
+use tastebud::{Catalog, Personalizer, RankOptions, Ranked, Scoring};
+
+use crate::{Gpu, GpuCatalog, GpuError};
+
+/// Where catalogs are ranked: on the GPU (its adapter), or on the CPU and why.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Backend {
+    /// The adapter's name, backend and kind.
+    Gpu(String),
+    /// Why not on the GPU: there is none, or the error that made the scorer give it up.
+    Cpu(GpuError),
+}
+
+/// Ranks a personalizer's prepared catalogs on the GPU while it works, and on the CPU from its
+/// first failure on (no adapter, a lost device, any wgpu error): a ranking never fails for the
+/// GPU's sake, and [`Scorer::backend`] says where the last one ran and why.
+///
+/// The GPU scores every item and selects the best; the CPU scores those again, exactly, and
+/// diversifies and explains them (see [`tastebud::CatalogPlan`]): the results are the CPU's.
+pub struct Scorer {
+    gpu: Result<Gpu, GpuError>,
+}
+
+/// A catalog prepared by a personalizer ([`Personalizer::catalog`]), with its vectors on the
+/// GPU when there is one.
+pub struct Prepared {
+    catalog: Catalog,
+    on_gpu: Option<GpuCatalog>,
+}
+
+impl Prepared {
+    /// The catalog, as the CPU ranks it.
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+}
+
+impl Scorer {
+    /// A scorer on the first GPU adapter, or on the CPU if there is none.
+    pub async fn new() -> Scorer {
+        Scorer {
+            gpu: Gpu::new().await,
+        }
+    }
+
+    /// Where the last ranking ran (or the next will).
+    pub fn backend(&self) -> Backend {
+        match &self.gpu {
+            Ok(gpu) => Backend::Gpu(gpu.adapter().to_string()),
+            Err(e) => Backend::Cpu(e.clone()),
+        }
+    }
+
+    /// The GPU, to simulate its failure in tests.
+    pub fn gpu(&self) -> Option<&Gpu> {
+        self.gpu.as_ref().ok()
+    }
+
+    /// Uploads the vectors of `catalog` (from [`Personalizer::catalog`]) to the GPU.
+    pub fn prepare(&mut self, catalog: Catalog) -> Prepared {
+        let on_gpu = match &self.gpu {
+            Ok(gpu) => gpu
+                .catalog(
+                    catalog.vectors(),
+                    catalog.dim(),
+                    Some(catalog.incoming_order()),
+                )
+                .map_err(|e| self.gpu = Err(e))
+                .ok(),
+            Err(_) => None,
+        };
+        Prepared { catalog, on_gpu }
+    }
+
+    /// [`Personalizer::rank_catalog`], scored on the GPU while it works.
+    pub async fn rank_catalog(
+        &mut self,
+        personalizer: &mut Personalizer,
+        prepared: &mut Prepared,
+        options: &RankOptions,
+        now_ms: i64,
+    ) -> tastebud::Result<Vec<Ranked>> {
+        if let (Ok(gpu), Some(on_gpu)) = (&self.gpu, prepared.on_gpu.as_mut()) {
+            let best = async |scoring: &Scoring, fetch: usize| {
+                let top = gpu.top_k(on_gpu, scoring, fetch).await?;
+                Ok::<_, GpuError>(top.into_iter().map(|(i, _)| i).collect())
+            };
+            match personalizer
+                .rank_catalog_with(&prepared.catalog, options, now_ms, best)
+                .await?
+            {
+                Ok(ranked) => return Ok(ranked),
+                Err(e) => self.gpu = Err(e),
+            }
+        }
+        personalizer.rank_catalog(&prepared.catalog, options, now_ms)
+    }
+}
