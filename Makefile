@@ -26,8 +26,10 @@ edge-demo: pkg catalog
 ## profile's storage under faults in headless Chromium, the Vite and Next.js examples built and
 ## run, the fuzz targets' regressions and a short run of each, the edge worker example in
 ## workerd, Node and Deno, and the storefront end to end in headless Chromium. The GPU scorer's
-## suite runs natively (lavapipe), in Chromium on SwiftShader's WebGPU (gpu/webdriver.json;
-## software scoring of 100k items, hence the longer timeout), and in Chromium without WebGPU.
+## suite (its top-k, and the default model's rankings against the CPU's over 1k, 10k and 100k
+## items) runs natively (lavapipe; and with no adapter), in Chromium on SwiftShader's WebGPU
+## (gpu/webdriver.json; software scoring, hence the longer timeout), and in Chromium without
+## WebGPU (the CPU ranks).
 test: setup lint ml-100k
 	$(CARGO) test --workspace --exclude tastebud-wasm --release
 	scripts/fuzz.sh regressions
@@ -79,12 +81,14 @@ model:
 	$(TRAIN) fit --format online-retail --data $(DATA) --out model
 
 ## The package's size, cold start, record and rank times in Node and headless Chromium; the
-## edge worker under load in workerd (one core, 1 M requests; about 15 minutes); then training
-## time and quality on ml-100k (the figures in the README).
+## edge worker under load in workerd (one core, 1 M requests; about 15 minutes); whole-catalog
+## ranking on the CPU and on the GPU wgpu finds (lavapipe here) over 10k, 100k and 1M items;
+## then training time and quality on ml-100k (the figures in the README).
 bench: pkg ml-100k catalog
 	scripts/bench-wasm.sh
 	node www/bench.mjs
 	node examples/edge/bench.mjs
+	$(CARGO) bench -p tastebud-gpu --bench rank
 	scripts/bench.sh
 
 ## The trainer at 100k users × 100k items on generated data: time and peak memory.

@@ -1,11 +1,35 @@
-//! Whole-catalog scoring on a GPU, through wgpu: WebGPU in browsers, Vulkan, Metal or DX12
-//! natively. A catalog's vectors go to the GPU once ([`Gpu::catalog`]); each ranking uploads
-//! its probe vectors and weights ([`Scoring`]), scores every item, selects the best `k` on the
-//! GPU (an exact radix select, `top_k.wgsl`) and reads back only those `k` pairs.
+//! Whole-catalog ranking on a GPU, through wgpu: WebGPU in browsers, Vulkan, Metal or DX12
+//! natively, with the CPU's results.
 //!
-//! The order is the CPU's: higher score first, equal scores by lower index (`f32::total_cmp`).
-//! Everything a GPU can do wrong (no adapter, a lost device, a validation or out-of-memory
-//! error) is a [`GpuError`] with a stable code, for the caller to fall back to the CPU.
+//! [`Scorer`] ranks a personalizer's prepared catalogs: the catalog's vectors go to the GPU
+//! once ([`Scorer::prepare`]); each ranking is planned by the core
+//! ([`tastebud::CatalogPlan`]: the profile's vectors and weights as one linear [`Scoring`]),
+//! scored and cut to its best candidates on the GPU (an exact radix select, `top_k.wgsl`,
+//! reading back only those), then scored again, diversified and explained on the CPU. No
+//! adapter, a lost device or any wgpu error sends that ranking and the later ones to the CPU,
+//! and [`Scorer::backend`] says why.
+//!
+//! ```no_run
+//! use tastebud::{Model, Personalizer, Profile, RankOptions};
+//! use tastebud_gpu::{Backend, Scorer};
+//! # async fn run(items: Vec<tastebud::Item>, now_ms: i64) -> Result<(), Box<dyn std::error::Error>> {
+//! let model = Model::from_bytes(&std::fs::read("model/model.safetensors")?)?;
+//! let mut shop = Personalizer::new(model, Profile::default());
+//! let mut scorer = Scorer::new().await; // the GPU, or the CPU and why not
+//! let mut catalog = scorer.prepare(shop.catalog(items)?);
+//! let options = RankOptions { k: Some(100), ..RankOptions::default() };
+//! let ranked = scorer.rank_catalog(&mut shop, &mut catalog, &options, now_ms).await?;
+//! if let Backend::Cpu(why) = scorer.backend() {
+//!     eprintln!("ranked on the CPU: {} ({why})", why.code());
+//! }
+//! # let _ = ranked;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! [`Gpu`] is the layer below: any catalog's vectors, any [`Scoring`], the best `k`. Its order is
+//! the CPU's: higher score first, equal scores by lower index (`f32::total_cmp`). Everything a
+//! GPU can do wrong is a [`GpuError`] with a stable code.
 #![warn(missing_docs)]
 
 use std::sync::atomic::{AtomicBool, Ordering};
