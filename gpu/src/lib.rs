@@ -34,6 +34,7 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use tastebud::Scoring;
 use wgpu::util::DeviceExt;
@@ -70,6 +71,10 @@ pub enum GpuError {
     /// The catalog or the scoring does not fit the kernels' limits, or they disagree.
     #[error("invalid GPU input: {0}")]
     Invalid(String),
+    /// The GPU did not finish within [`Gpu::set_timeout`]'s time (natively); the device is
+    /// best left alone after it.
+    #[error("the GPU took longer than {0:?}")]
+    Timeout(std::time::Duration),
 }
 
 impl GpuError {
@@ -80,6 +85,7 @@ impl GpuError {
             GpuError::Lost(_) => "gpu_lost",
             GpuError::Failed(_) => "gpu_failed",
             GpuError::Invalid(_) => "gpu_invalid",
+            GpuError::Timeout(_) => "gpu_timeout",
         }
     }
 }
@@ -99,7 +105,13 @@ pub struct Gpu {
     lost: Arc<AtomicBool>,
     /// The first error wgpu reported outside a call's own checks.
     error: Arc<Mutex<Option<String>>>,
+    /// How long a call waits for the GPU, natively (a browser's WebGPU cannot be waited on).
+    timeout: Duration,
 }
+
+/// How long a call waits for the GPU by default, natively: a thousand times what a million
+/// items take on lavapipe, a software GPU.
+pub const TIMEOUT: Duration = Duration::from_secs(60);
 
 struct Kernels {
     score: wgpu::ComputePipeline,
@@ -275,7 +287,14 @@ impl Gpu {
             kernels,
             lost,
             error,
+            timeout: TIMEOUT,
         })
+    }
+
+    /// How long a call may wait for the GPU before it is a [`GpuError::Timeout`] (natively;
+    /// [`TIMEOUT`] by default).
+    pub fn set_timeout(&mut self, timeout: Duration) {
+        self.timeout = timeout;
     }
 
     /// The adapter's name, backend and kind (a software adapter says `Cpu`).
@@ -512,8 +531,14 @@ impl Gpu {
         });
         #[cfg(not(target_arch = "wasm32"))]
         self.device
-            .poll(wgpu::PollType::wait_indefinitely())
-            .map_err(|e| GpuError::Failed(e.to_string()))?;
+            .poll(wgpu::PollType::Wait {
+                submission_index: None,
+                timeout: Some(self.timeout),
+            })
+            .map_err(|e| match e {
+                wgpu::PollError::Timeout => GpuError::Timeout(self.timeout),
+                e => GpuError::Failed(e.to_string()),
+            })?;
         let mapped = receiver.await;
         self.check()?;
         mapped

@@ -53,9 +53,9 @@ impl Scorer {
         }
     }
 
-    /// The GPU, to simulate its failure in tests.
-    pub fn gpu(&self) -> Option<&Gpu> {
-        self.gpu.as_ref().ok()
+    /// The GPU, if it is still in use: to set its timeout, or to simulate its failure.
+    pub fn gpu(&mut self) -> Option<&mut Gpu> {
+        self.gpu.as_mut().ok()
     }
 
     /// Uploads the vectors of `catalog` (from [`Personalizer::catalog`]) to the GPU.

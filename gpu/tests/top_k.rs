@@ -50,3 +50,9 @@ fn a_lost_device_falls_back_to_the_cpu() {
         &mut scorer,
     ));
 }
+
+#[test]
+fn a_timeout_falls_back_to_the_cpu() {
+    let mut scorer = block_on(Scorer::new());
+    block_on(common::rank::a_timeout_falls_back_to_the_cpu(&mut scorer));
+}

@@ -12,7 +12,8 @@
 //! - **the incoming order**, for re-ranking a server's list (`keep_order_weight`);
 //! - minus a penalty for items the shopper was shown repeatedly and passed over.
 //!
-//! Then exclusions, optional diversity (maximal marginal relevance) and the top `k`.
+//! Then exclusions, optional diversity (maximal marginal relevance) and the top `k`. A prepared
+//! catalog's scores can also be worked out elsewhere, on a GPU, with the same results (`plan`).
 
 use std::borrow::{Borrow, Cow};
 use std::collections::{HashMap, HashSet};
@@ -179,6 +180,16 @@ impl Catalog {
     /// The items, as checked.
     pub fn items(&self) -> &[Item] {
         &self.items
+    }
+
+    /// How many items it holds.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Whether it holds none.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
     }
 }
 
@@ -1129,8 +1140,19 @@ impl<'a> Explainer<'a> {
     }
 }
 
-/// The share of the query's distinct `words` (its [`title_words`], sorted) that the item's
-/// text carries, as words of its title, category, brand and tags read together.
+/// The words of `item` a search looks for its words in: the [`title_words`] of its title,
+/// category, brand and tags, read together, at most [`MAX_TITLE_WORDS`].
+fn searched_words(item: &Item) -> impl Iterator<Item = String> + '_ {
+    [&item.title, &item.category, &item.brand]
+        .into_iter()
+        .flatten()
+        .chain(&item.tags)
+        .flat_map(|field| title_words(field))
+        .take(MAX_TITLE_WORDS)
+}
+
+/// The share of the query's distinct `words` (its [`title_words`], sorted) among the item's
+/// [`searched_words`], read byte by byte where the text is ASCII.
 fn share_of_words(words: &[String], item: &Item) -> f32 {
     if words.is_empty() {
         return 0.0;
@@ -1350,17 +1372,10 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    /// What `share_of_words` must equal: the item's text read by `title_words` (lowercased
-    /// copies), field after field, at most MAX_TITLE_WORDS words.
+    /// What `share_of_words` must equal: the share of `words` among the item's
+    /// `searched_words` (lowercased copies).
     fn share_by_copies(words: &[String], item: &Item) -> f32 {
-        let fields = [&item.title, &item.category, &item.brand]
-            .into_iter()
-            .flatten()
-            .chain(&item.tags);
-        let read: Vec<String> = fields
-            .flat_map(|f| title_words(f))
-            .take(MAX_TITLE_WORDS)
-            .collect();
+        let read: Vec<String> = searched_words(item).collect();
         let found = words.iter().filter(|w| read.contains(w)).count();
         found as f32 / words.len() as f32
     }

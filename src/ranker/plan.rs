@@ -11,8 +11,11 @@
 //! diversifies and explains them as it does. The few spare ones fetched ([`SPARE`]) absorb the
 //! other device's rounding, so that the ones kept are the CPU's.
 
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
 use super::{
-    incoming_order, share_of_words, Catalog, Encoded, IdSet, Query, RankOptions, Ranked, Ranker,
+    incoming_order, searched_words, Catalog, Encoded, IdSet, Query, RankOptions, Ranked, Ranker,
     Shopper, Standard, Term, Weights, DIVERSE_HEAD, DIVERSE_POOL,
 };
 use crate::error::{Error, Result};
@@ -73,6 +76,9 @@ pub(super) struct Moments {
     order: Vec<f32>,
     /// `(id key, index)`, sorted: where evidence or an exclusion by id applies.
     by_key: Vec<(u64, u32)>,
+    /// Each word's items, as a query's words are looked for in them ([`searched_words`]):
+    /// built on the first plan with a query, so that the next ones do not read every item.
+    words: OnceLock<HashMap<String, Vec<u32>>>,
 }
 
 impl Moments {
@@ -117,7 +123,37 @@ impl Moments {
             covariance,
             order: incoming_order(n),
             by_key,
+            words: OnceLock::new(),
         }
+    }
+
+    /// For each item of `catalog` that carries any of `query`'s words, the share of them it
+    /// carries, as [`super::share_of_words`] reads it, from the word index.
+    fn shares_of_words(&self, catalog: &Catalog, query: &Query) -> Vec<(usize, f32)> {
+        let index = self.words.get_or_init(|| {
+            let mut index: HashMap<String, Vec<u32>> = HashMap::new();
+            for (j, item) in (0u32..).zip(&catalog.items) {
+                let mut words: Vec<String> = searched_words(item).collect();
+                words.sort_unstable();
+                words.dedup();
+                for word in words {
+                    index.entry(word).or_default().push(j);
+                }
+            }
+            index
+        });
+        let mut found: HashMap<usize, u32> = HashMap::new();
+        for word in &query.words {
+            for &j in index.get(word).into_iter().flatten() {
+                *found.entry(j as usize).or_default() += 1;
+            }
+        }
+        let mut shares: Vec<(usize, f32)> = found
+            .into_iter()
+            .map(|(j, n)| (j, n as f32 / query.words.len() as f32))
+            .collect();
+        shares.sort_unstable_by_key(|&(j, _)| j);
+        shares
     }
 
     /// The indices of the items whose id key is `key`.
@@ -183,16 +219,6 @@ impl Moments {
 }
 
 impl Catalog {
-    /// How many items it holds.
-    pub fn len(&self) -> usize {
-        self.items.len()
-    }
-
-    /// Whether it holds none.
-    pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
-    }
-
     /// The items' vectors' dimensions.
     pub fn dim(&self) -> usize {
         self.dim
@@ -251,12 +277,12 @@ impl Ranker {
                 .extend(evidence.into_iter().map(|(j, e)| (j as u32, weight * e)));
         }
         if let Some(q) = &query {
-            for (j, item) in catalog.items.iter().enumerate() {
-                let share = share_of_words(&q.words, item);
-                if share > 0.0 {
-                    scoring.additions.push((j as u32, weights.words() * share));
-                }
-            }
+            scoring.additions.extend(
+                moments
+                    .shares_of_words(catalog, q)
+                    .into_iter()
+                    .map(|(j, share)| (j as u32, weights.words() * share)),
+            );
         }
         if weights.passed_over != 0.0 {
             scoring.additions.extend(

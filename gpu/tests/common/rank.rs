@@ -87,6 +87,33 @@ pub async fn a_lost_device_falls_back_to_the_cpu(scorer: &mut Scorer) {
     );
 }
 
+/// A GPU that takes longer than the scorer waits (natively): the call is the CPU's, and says so.
+pub async fn a_timeout_falls_back_to_the_cpu(scorer: &mut Scorer) {
+    let mut p = personalizer(true);
+    let mut prepared = scorer.prepare(p.catalog(many_items(100_000)).unwrap());
+    let options = RankOptions {
+        k: Some(100),
+        ..RankOptions::default()
+    };
+    // No software GPU scores 100,000 items in a microsecond.
+    let gpu = scorer.gpu().expect("a GPU");
+    gpu.set_timeout(std::time::Duration::from_micros(1));
+    let ranked = scorer
+        .rank_catalog(&mut p, &mut prepared, &options, NOW)
+        .await
+        .unwrap();
+    assert_same(
+        &ranked,
+        &p.rank_catalog(prepared.catalog(), &options, NOW).unwrap(),
+        "after the timeout",
+    );
+    let backend = scorer.backend();
+    assert!(
+        matches!(&backend, Backend::Cpu(e) if e.code() == "gpu_timeout"),
+        "{backend:?}"
+    );
+}
+
 /// Without an adapter, the scorer ranks on the CPU and says why.
 pub async fn without_an_adapter_the_cpu_ranks(scorer: &mut Scorer) {
     let backend = scorer.backend();
