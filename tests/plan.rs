@@ -5,7 +5,8 @@
 mod common;
 
 use common::{assert_same, default_model, many_items, ranking_cases, shopper_of, NOW};
-use tastebud::{Catalog, Model, Profile, Ranker, Scoring};
+use proptest::prelude::*;
+use tastebud::{Catalog, Model, Profile, RankOptions, Ranker, Scoring};
 
 /// Every item's score under `scoring`, in f64.
 fn evaluate(scoring: &Scoring, catalog: &Catalog) -> Vec<f64> {
@@ -95,5 +96,53 @@ fn a_planned_ranking_is_the_cpu_ranking() {
             let planned = ranker.finish_catalog(plan, &top).unwrap();
             assert_same(&planned, &cpu, &format!("{what}, {n} items"));
         }
+    }
+}
+
+/// Options of every kind: a query of the catalog's words or others, any k, diversity and weight
+/// of the incoming order, exclusions of items in the catalog and not.
+fn options() -> impl Strategy<Value = RankOptions> {
+    let query = proptest::option::of("(red|heart|holder|mug|cake|tin|bag|jumbo|xyz| ){0,4}");
+    let exclude = proptest::collection::vec(
+        prop_oneof![
+            (0..400usize).prop_map(|i| format!("s-{i}")),
+            Just("85123A".to_string())
+        ],
+        0..4,
+    );
+    (
+        query,
+        proptest::option::of(1..500usize),
+        prop_oneof![Just(0.0f32), 0.0..=1.0f32],
+        prop_oneof![Just(0.0f32), 0.0..=1.0f32],
+        exclude,
+        any::<bool>(),
+    )
+        .prop_map(
+            |(query, k, diversity, keep_order_weight, exclude, exclude_purchased)| RankOptions {
+                query,
+                k,
+                diversity,
+                exclude,
+                exclude_purchased,
+                keep_order_weight,
+            },
+        )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Whatever the options, finishing the best a plan's scoring picks is `rank_catalog`.
+    #[test]
+    fn any_planned_ranking_is_the_cpu_ranking(options in options(), personal in any::<bool>()) {
+        let mut ranker = Ranker::new(models()[1].clone());
+        let prepared = ranker.catalog(many_items(400)).unwrap();
+        let profile = if personal { shopper_of(prepared.items()) } else { Profile::default() };
+        let cpu = ranker.rank_catalog(&profile, &prepared, &options, NOW).unwrap();
+        let plan = ranker.plan_catalog(&profile, &prepared, &options, NOW).unwrap();
+        let top = best(&evaluate(plan.scoring(), &prepared), plan.fetch());
+        let planned = ranker.finish_catalog(plan, &top).unwrap();
+        assert_same(&planned, &cpu, &format!("{options:?}"));
     }
 }
