@@ -2,7 +2,7 @@
 //! and the CPU's when the GPU is gone.
 
 use tastebud::{Personalizer, Profile, RankOptions};
-use tastebud_gpu::{Backend, GpuError, Scorer};
+use tastebud_gpu::{Backend, GpuError, Prepared, Scorer};
 
 use super::shop::{assert_same, default_model, many_items, ranking_cases, shopper_of, NOW};
 
@@ -17,6 +17,24 @@ fn personalizer(personal: bool) -> Personalizer {
     Personalizer::new(default_model(), profile)
 }
 
+/// Ranks `prepared` through `scorer`, checks that it is the CPU's ranking, and says where it
+/// ran.
+async fn ranks_as_the_cpu(
+    scorer: &mut Scorer,
+    p: &mut Personalizer,
+    prepared: &mut Prepared,
+    options: &RankOptions,
+    what: &str,
+) -> Backend {
+    let ranked = scorer
+        .rank_catalog(p, prepared, options, NOW)
+        .await
+        .unwrap();
+    let cpu = p.rank_catalog(prepared.catalog(), options, NOW).unwrap();
+    assert_same(&ranked, &cpu, what);
+    scorer.backend()
+}
+
 /// Over 1k, 10k and 100k items of the default model: every ranking case on the GPU is the
 /// CPU's, and the scorer says it ran on the GPU.
 pub async fn the_gpu_ranking_is_the_cpu_ranking(scorer: &mut Scorer, sizes: &[usize]) {
@@ -28,17 +46,9 @@ pub async fn the_gpu_ranking_is_the_cpu_ranking(scorer: &mut Scorer, sizes: &[us
                 .into_iter()
                 .filter(|&(_, of_shopper, _)| of_shopper == personal)
             {
-                let gpu = scorer
-                    .rank_catalog(&mut p, &mut prepared, &options, NOW)
-                    .await
-                    .unwrap();
-                assert!(
-                    matches!(scorer.backend(), Backend::Gpu(_)),
-                    "{what}: {:?}",
-                    scorer.backend()
-                );
-                let cpu = p.rank_catalog(prepared.catalog(), &options, NOW).unwrap();
-                assert_same(&gpu, &cpu, &format!("{what}, {n} items"));
+                let what = format!("{what}, {n} items");
+                let backend = ranks_as_the_cpu(scorer, &mut p, &mut prepared, &options, &what);
+                assert!(matches!(backend.await, Backend::Gpu(_)), "{what}");
             }
         }
     }
@@ -59,32 +69,18 @@ pub async fn a_lost_device_falls_back_to_the_cpu(scorer: &mut Scorer) {
         .unwrap();
     scorer.gpu().expect("a GPU before it is lost").destroy();
     for call in ["the call that finds it lost", "the next call"] {
-        let ranked = scorer
-            .rank_catalog(&mut p, &mut prepared, &options, NOW)
-            .await
-            .unwrap();
-        let cpu = p.rank_catalog(prepared.catalog(), &options, NOW).unwrap();
-        assert_same(&ranked, &cpu, call);
+        let backend = ranks_as_the_cpu(scorer, &mut p, &mut prepared, &options, call).await;
         assert!(
             matches!(
-                scorer.backend(),
+                backend,
                 Backend::Cpu(GpuError::Lost(_) | GpuError::Failed(_))
             ),
-            "{call}: {:?}",
-            scorer.backend()
+            "{call}: {backend:?}"
         );
     }
     // A catalog prepared after the loss is ranked on the CPU too.
     let mut later = scorer.prepare(p.catalog(many_items(300)).unwrap());
-    let ranked = scorer
-        .rank_catalog(&mut p, &mut later, &options, NOW)
-        .await
-        .unwrap();
-    assert_same(
-        &ranked,
-        &p.rank_catalog(later.catalog(), &options, NOW).unwrap(),
-        "after the loss",
-    );
+    ranks_as_the_cpu(scorer, &mut p, &mut later, &options, "after the loss").await;
 }
 
 /// A GPU that takes longer than the scorer waits (natively): the call is the CPU's, and says so.
@@ -98,16 +94,7 @@ pub async fn a_timeout_falls_back_to_the_cpu(scorer: &mut Scorer) {
     // No software GPU scores 100,000 items in a microsecond.
     let gpu = scorer.gpu().expect("a GPU");
     gpu.set_timeout(std::time::Duration::from_micros(1));
-    let ranked = scorer
-        .rank_catalog(&mut p, &mut prepared, &options, NOW)
-        .await
-        .unwrap();
-    assert_same(
-        &ranked,
-        &p.rank_catalog(prepared.catalog(), &options, NOW).unwrap(),
-        "after the timeout",
-    );
-    let backend = scorer.backend();
+    let backend = ranks_as_the_cpu(scorer, &mut p, &mut prepared, &options, "timed out").await;
     assert!(
         matches!(&backend, Backend::Cpu(e) if e.code() == "gpu_timeout"),
         "{backend:?}"
@@ -124,14 +111,6 @@ pub async fn without_an_adapter_the_cpu_ranks(scorer: &mut Scorer) {
     let mut p = personalizer(true);
     let mut prepared = scorer.prepare(p.catalog(many_items(1_000)).unwrap());
     for (what, _, options) in ranking_cases().into_iter().filter(|c| c.1) {
-        let ranked = scorer
-            .rank_catalog(&mut p, &mut prepared, &options, NOW)
-            .await
-            .unwrap();
-        assert_same(
-            &ranked,
-            &p.rank_catalog(prepared.catalog(), &options, NOW).unwrap(),
-            what,
-        );
+        ranks_as_the_cpu(scorer, &mut p, &mut prepared, &options, what).await;
     }
 }
