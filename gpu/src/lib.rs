@@ -41,7 +41,7 @@ use wgpu::util::DeviceExt;
 
 mod rank;
 
-pub use rank::{Backend, Prepared, Scorer};
+pub use rank::{Backend, GpuSlot, Prepared, Scorer};
 
 /// Most probe vectors one scoring weighs (intent, taste, query, and one spare).
 pub const MAX_PROBES: usize = 4;
