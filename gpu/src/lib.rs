@@ -275,8 +275,14 @@ impl Gpu {
         if let Some(e) = scope.pop().await {
             return Err(GpuError::Failed(e.to_string()));
         }
+        // Browsers may keep the adapter's name to themselves (SwiftShader's is empty).
+        let name = if info.name.is_empty() {
+            "unnamed"
+        } else {
+            &info.name
+        };
         Ok(Gpu {
-            adapter: format!("{} ({:?}, {:?})", info.name, info.backend, info.device_type),
+            adapter: format!("{name} ({:?}, {:?})", info.backend, info.device_type),
             max_binding: limits
                 .max_storage_buffer_binding_size
                 .min(limits.max_buffer_size),
