@@ -3,8 +3,9 @@
 // items as `rankCatalog` does (the same ids and reasons, scores within 1e-5; k = 100, alone, with
 // a query and with diversity 0.5) and `backend()` says "gpu"; a device destroyed while a ranking
 // is pending gives that ranking, and the later ones, to the CPU, and `backend()` says why; calls
-// on the personalizer or its catalog meanwhile are refused with `busy`. Without WebGPU, the CPU
-// ranks and `backend()` says `gpu_no_adapter`. Run after `scripts/pkg.sh`:
+// on the personalizer or its catalog meanwhile are refused with `busy`. Without a WebGPU adapter,
+// and without WebGPU at all (no `navigator.gpu`: other browsers, pages not served securely), the
+// CPU ranks and `backend()` says `gpu_no_adapter`. Run after `scripts/pkg.sh`:
 // `node bindings/js/gpu.mjs`.
 import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -60,7 +61,7 @@ try {
     console.log(`     adapter: ${report.sizes[0]?.cases[0]?.backend.adapter}; compared in ${Math.round(performance.now() - t0)} ms`);
 
     const lost = await page.evaluate(() => window.steps.lost());
-    check(lost.afterFirst.kind === "gpu" && lost.firstDifferences.length === 0, "5,000 items: the first ranking on the GPU", lost);
+    check(lost.afterFirst.kind === "gpu" && lost.firstDifferences.length === 0, "5,000 items: the first ranking on the GPU", lost.afterFirst);
     const { onChange, otherCatalogLength, ...refused } = lost.busy;
     for (const [name, code] of Object.entries(refused)) check(code === "busy", `while pending: ${name} throws busy`, code);
     check(onChange === undefined, "while pending: onChange still works", onChange);
@@ -75,15 +76,22 @@ try {
     check(lost.otherAsync.length === 0, "a catalog first ranked after the loss: the CPU's ranking", lost.otherAsync);
   });
 
-  await inChromium("no WebGPU (--disable-gpu)", ["--disable-gpu"], async (page) => {
-    const t0 = performance.now();
-    const result = await page.evaluate(() => window.steps.noGpu());
-    check(result.before.kind === "cpu" && result.before.code === "not_started", "backend() before a ranking", result.before);
-    check(result.differences.length === 0, "10,000 items: rankCatalogAsync is rankCatalog, every case", result.differences);
-    check(result.after.kind === "cpu" && result.after.code === "gpu_no_adapter", "backend() after a ranking: gpu_no_adapter", result.after);
-    check(result.busy === "busy", "while pending: rankCatalog throws busy", result.busy);
-    console.log(`     in ${Math.round(performance.now() - t0)} ms`);
-  });
+  for (const api of [true, false]) {
+    // No `navigator.gpu` at all: hidden before the page's scripts run.
+    const hide = api ? undefined : () => Object.defineProperty(Navigator.prototype, "gpu", { get: () => undefined });
+    const what = api ? "no WebGPU adapter (--disable-gpu)" : "no WebGPU at all (navigator.gpu undefined)";
+    await inChromium(what, ["--disable-gpu"], async (page) => {
+      const t0 = performance.now();
+      const result = await page.evaluate(() => window.steps.noGpu());
+      console.log(`     typeof navigator.gpu: ${result.webgpu}`);
+      if (!api) check(result.webgpu === "undefined", "navigator.gpu is hidden");
+      check(result.before.kind === "cpu" && result.before.code === "not_started", "backend() before a ranking", result.before);
+      check(result.differences.length === 0, "10,000 items: rankCatalogAsync is rankCatalog, every case", result.differences);
+      check(result.after.kind === "cpu" && result.after.code === "gpu_no_adapter", "backend() after a ranking: gpu_no_adapter", result.after);
+      check(result.busy === "busy", "while pending: rankCatalog throws busy", result.busy);
+      console.log(`     in ${Math.round(performance.now() - t0)} ms`);
+    }, hide);
+  }
 } finally {
   await server.close();
   rmSync(site, { recursive: true, force: true });
@@ -96,8 +104,8 @@ if (failures) {
 console.log("gpu test passed");
 
 /** Runs `test(page)` on the test page in a fresh Chromium with `flags` and a fresh profile
- * directory; the page's errors fail the run. */
-async function inChromium(what, flags, test) {
+ * directory, after `initScript` if given; the page's errors fail the run. */
+async function inChromium(what, flags, test, initScript) {
   console.log(`chromium, ${what}:`);
   const profile = mkdtempSync(join(tmpdir(), "tastebud-gpu-profile-"));
   const context = await chromium.launchPersistentContext(profile, {
@@ -107,6 +115,7 @@ async function inChromium(what, flags, test) {
   });
   try {
     const page = await context.newPage();
+    if (initScript) await page.addInitScript(initScript);
     const errors = [];
     page.on("pageerror", (e) => errors.push(String(e)));
     page.on("console", (m) => m.type() === "error" && errors.push(m.text()));

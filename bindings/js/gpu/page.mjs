@@ -221,12 +221,13 @@ export async function steps() {
         found.push(...differences(await p.rankCatalogAsync(catalog, options), p.rankCatalog(catalog, options)));
       }
       const after = p.backend();
+      const webgpu = typeof navigator.gpu;
       const pending = p.rankCatalogAsync(catalog, { k: 10 });
       const busy = thrown(() => p.rankCatalog(catalog, { k: 10 }));
       await pending;
       catalog.free();
       p.free();
-      return { before, after, differences: found, busy };
+      return { before, after, differences: found, busy, webgpu };
     },
   };
 }
