@@ -12,7 +12,7 @@
 // catalog refuse every other call with `busy`.
 import { live } from "./live.js";
 import { observe } from "./observe.js";
-import { changed, coded, describe, dropState, stateOf, tastebudError, tokenKey } from "./shared.js";
+import { busyUntil, changed, coded, describe, dropState, stateOf, tastebudError, tokenKey, whenFree } from "./shared.js";
 import { open } from "./store.js";
 import { bytesOf, idOf, itemKeys, jsonOf, listOf, optionsOf, pack, within } from "./read.js";
 
@@ -28,15 +28,12 @@ function alive(instance, what = "Personalizer") {
   if (!(ptr > 0)) throw tastebudError("freed", `this ${what} was freed (or is not one)`);
 }
 
-/** Personalizers, and the catalogs they rank, while a `rankCatalogAsync` of theirs is pending:
- * WebAssembly holds them borrowed until it settles, and any other call on them would fail with
- * wasm-bindgen's "recursive use of an object" (or, for a catalog passed to a synchronous call,
- * leave the personalizer borrowed for good). */
-const busy = new WeakSet();
-
-/** Throws `busy` while `instance` is in a pending `rankCatalogAsync`. */
+/** Throws `busy` while `instance` is in a pending `rankCatalogAsync` (see shared.js's
+ * `busyUntil`): WebAssembly holds it borrowed, and a call would fail with wasm-bindgen's
+ * "recursive use of an object" (or, for a catalog passed to a synchronous call, leave the
+ * personalizer borrowed for good). */
 function notBusy(instance, what = "Personalizer") {
-  if (busy.has(instance)) {
+  if (whenFree(instance)) {
     throw tastebudError("busy", `this ${what} is in use by a pending rankCatalogAsync; call again once it settles`);
   }
 }
@@ -314,18 +311,17 @@ export function extend(Personalizer, Catalog) {
   if (wasm.rankCatalogAsync) {
     /** `rankCatalog` on the GPU (`tastebud/gpu`): every refusal rejects, and the personalizer
      * and the catalog are busy until it settles. */
-    proto.rankCatalogAsync = async function (catalog, options) {
-      alive(this);
-      notBusy(this);
-      const ours = catalogOf(catalog, Catalog);
-      const json = optionsOf(options, "ranking options");
-      busy.add(this).add(ours);
+    proto.rankCatalogAsync = function (catalog, options) {
+      let ours, ranking;
       try {
-        return await wasm.rankCatalogAsync.call(this, ours, json);
-      } finally {
-        busy.delete(this);
-        busy.delete(ours);
+        alive(this);
+        notBusy(this);
+        ours = catalogOf(catalog, Catalog);
+        ranking = wasm.rankCatalogAsync.call(this, ours, optionsOf(options, "ranking options"));
+      } catch (e) {
+        return Promise.reject(e);
       }
+      return busyUntil([this, ours], ranking);
     };
     proto.backend = function () {
       alive(this);
