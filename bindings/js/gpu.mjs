@@ -74,6 +74,11 @@ try {
     check(lost.thirdDifferences.length === 0 && lostCode(lost.afterThird), "the next ranking is the CPU's too", lost.afterThird);
     check(lost.usable, "the personalizer and its catalog are usable once it settled");
     check(lost.otherAsync.length === 0, "a catalog first ranked after the loss: the CPU's ranking", lost.otherAsync);
+
+    const features = await page.evaluate(() => window.steps.pageFeatures());
+    check(features.during === "busy", "open + observe + live, while pending: profile() throws busy", features.during);
+    check(features.after === features.before + 1, "a click observe saw while pending is recorded once it is done", features);
+    check(features.warning === undefined, "and open's storage has no warning", features.warning);
   });
 
   for (const api of [true, false]) {

@@ -209,6 +209,45 @@ export async function steps() {
       };
     },
 
+    /** The page features while a ranking is pending, on a personalizer made by `open`: a click
+     * `observe` sees is recorded once the ranking is done (not dropped as `busy`), and `live`
+     * reads its list again then, with no error on the page. */
+    async pageFeatures() {
+      const p = await Personalizer.open({ name: "gpu-test" });
+      const list = items(2_000);
+      const grid = document.createElement("ul");
+      for (const item of list.slice(0, 30)) {
+        const li = document.createElement("li");
+        li.dataset.tastebudItem = item.id;
+        li.dataset.tastebudTitle = item.title;
+        li.append(Object.assign(document.createElement("button"), { textContent: item.title }));
+        grid.append(li);
+      }
+      document.body.append(grid);
+      const observer = p.observe(document.body);
+      const live = p.live(grid);
+      const catalog = p.catalog(list);
+      await p.rankCatalogAsync(catalog, { k: 100 });
+      const clicks = () => p.profile().eventCounts.click;
+      const before = clicks();
+
+      const pending = p.rankCatalogAsync(catalog, { k: 100 });
+      grid.children[3].querySelector("button").click();
+      grid.append(grid.children[0].cloneNode(true)); // live reads its list again
+      const during = thrown(() => p.profile());
+      await pending;
+      // Recorded once the ranking is done: waited for, a task at a time.
+      for (let tries = 0; clicks() === before && tries < 1000; tries++) await new Promise((r) => setTimeout(r));
+      const after = clicks();
+      observer.disconnect();
+      live.disconnect();
+      catalog.free();
+      const warning = p.storage?.warning;
+      p.free();
+      grid.remove();
+      return { before, after, during, warning };
+    },
+
     /** Without a GPU: `backend()` before and after, and the rankings the CPU's. */
     async noGpu() {
       const p = await Personalizer.create();
