@@ -9,7 +9,7 @@
 // called: importing the package never reads `window` or `document`. The classes come from the
 // entry (`extend(Personalizer, Catalog)`): the default module's, or `tastebud/gpu`'s, which adds
 // `rankCatalogAsync` and `backend`; while a `rankCatalogAsync` is pending, its personalizer and
-// catalog refuse every other call with `busy`.
+// catalog refuse every other call (but `onChange`) with `busy`.
 import { live } from "./live.js";
 import { observe } from "./observe.js";
 import { busyUntil, changed, coded, describe, dropState, stateOf, tastebudError, tokenKey, whenFree } from "./shared.js";
@@ -47,7 +47,7 @@ function catalogOf(catalog, Catalog) {
   } catch {
     // A revoked Proxy: not a catalog.
   }
-  if (!ours) throw tastebudError("invalid_options", "rankCatalog takes a catalog made by this module's catalog()");
+  if (!ours) throw tastebudError("invalid_options", "rankCatalog takes a catalog made by catalog() (of the same entry: tastebud or tastebud/gpu)");
   alive(catalog, "Catalog");
   notBusy(catalog, "Catalog");
   return catalog;

@@ -20,8 +20,9 @@ const GPU_TYPES: &str = r#"
 /** Where `rankCatalogAsync` ranks: on the GPU (the adapter's name, backend and kind; a software
  * adapter such as SwiftShader says `Cpu`), or on the CPU and why: `code` is `gpu_no_adapter`
  * (no WebGPU, or no adapter), `gpu_lost` (the device was lost), `gpu_failed` (a WebGPU error),
- * `gpu_invalid` (the model's vectors do not fit the GPU's kernels), or `not_started` before
- * the first `rankCatalogAsync` looked for a GPU. Once on the CPU, a personalizer stays there. */
+ * `gpu_invalid` (the model's vectors do not fit the GPU's kernels), `gpu_timeout` (natively
+ * only: a browser's WebGPU cannot be waited on with a limit), or `not_started` before the first
+ * `rankCatalogAsync` looked for a GPU. Once on the CPU, a personalizer stays there. */
 export type Backend =
   | { kind: "gpu"; adapter: string }
   | { kind: "cpu"; code: "gpu_no_adapter" | "gpu_lost" | "gpu_failed" | "gpu_invalid" | "gpu_timeout" | "not_started"; reason: string };
