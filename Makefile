@@ -54,6 +54,7 @@ lint: setup
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --release -- -D warnings
 	$(CARGO) clippy -p tastebud -p tastebud-wasm -p tastebud-gpu --all-targets $(WASM) -- -D warnings
+	$(CARGO) clippy -p tastebud-wasm --features gpu --all-targets $(WASM) -- -D warnings
 
 setup:
 	scripts/setup.sh
