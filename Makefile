@@ -29,7 +29,7 @@ edge-demo: pkg catalog
 ## suite (its top-k, and the default model's rankings against the CPU's over 1k, 10k and 100k
 ## items) runs natively (lavapipe; and with no adapter), in Chromium on SwiftShader's WebGPU
 ## (gpu/webdriver.json; software scoring, hence the longer timeout), and in Chromium without
-## WebGPU (the CPU ranks).
+## WebGPU (the CPU ranks); the package's `tastebud/gpu` entry likewise (bindings/js/gpu.mjs).
 test: setup lint ml-100k
 	$(CARGO) test --workspace --exclude tastebud-wasm --release
 	scripts/fuzz.sh regressions
@@ -40,6 +40,7 @@ test: setup lint ml-100k
 	  $(CARGO) test -p tastebud-gpu $(WASM) --test web
 	scripts/pkg.sh
 	node bindings/js/consumer.mjs
+	node bindings/js/gpu.mjs
 	node bindings/js/boundary.mjs
 	node bindings/js/fuzz.mjs
 	node bindings/js/storage.mjs
@@ -53,6 +54,7 @@ lint: setup
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --release -- -D warnings
 	$(CARGO) clippy -p tastebud -p tastebud-wasm -p tastebud-gpu --all-targets $(WASM) -- -D warnings
+	$(CARGO) clippy -p tastebud-wasm --features gpu --all-targets $(WASM) -- -D warnings
 
 setup:
 	scripts/setup.sh

@@ -22,7 +22,7 @@ const fail = (msg) => {
 try {
   const [packed] = JSON.parse(run("npm", ["pack", pkg, "--pack-destination", work, "--json"]));
   const files = packed.files.map((f) => f.path);
-  for (const f of ["package.json", "README.md", "DATA-LICENSE.md", "index.js", "node.js", "worker.js", "index.d.ts", "tastebud_bg.wasm"]) {
+  for (const f of ["package.json", "README.md", "DATA-LICENSE.md", "index.js", "node.js", "worker.js", "index.d.ts", "tastebud_bg.wasm", "gpu.js", "gpu.d.ts", "tastebud_gpu_bg.wasm"]) {
     if (!files.includes(f)) fail(`${f} is missing from the packed package (${files.join(", ")})`);
   }
   console.log(`packed ${packed.filename}: ${packed.size} bytes, ${files.length} files`);
@@ -34,7 +34,7 @@ try {
   process.stdout.write(run("node", ["node.mjs"]));
 
   run("node", [join(here, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.json"], { stdio: "inherit" });
-  console.log("typescript: usage.ts type-checks against the installed package (strict, no any)");
+  console.log("typescript: usage.ts and gpu.ts type-check against the installed package (strict, no any)");
 
   const server = await serve(work);
   const browser = await launch();

@@ -6,11 +6,13 @@
 // change listeners (what a page redraws and stores on), keeps the lists `rank` saw so a list
 // ranked again unchanged skips being read, and adds the page features (`observe`, `live`,
 // `Personalizer.open`), which need the DOM and browser storage and so are only touched when
-// called: importing the package never reads `window` or `document`.
-import { Catalog } from "./tastebud.js";
+// called: importing the package never reads `window` or `document`. The classes come from the
+// entry (`extend(Personalizer, Catalog)`): the default module's, or `tastebud/gpu`'s, which adds
+// `rankCatalogAsync` and `backend`; while a `rankCatalogAsync` is pending, its personalizer and
+// catalog refuse every other call (but `onChange`) with `busy`.
 import { live } from "./live.js";
 import { observe } from "./observe.js";
-import { changed, coded, describe, dropState, stateOf, tastebudError, tokenKey } from "./shared.js";
+import { busyUntil, changed, coded, describe, dropState, stateOf, tastebudError, tokenKey, whenFree } from "./shared.js";
 import { open } from "./store.js";
 import { bytesOf, idOf, itemKeys, jsonOf, listOf, optionsOf, pack, within } from "./read.js";
 
@@ -26,16 +28,28 @@ function alive(instance, what = "Personalizer") {
   if (!(ptr > 0)) throw tastebudError("freed", `this ${what} was freed (or is not one)`);
 }
 
-/** The catalog `rankCatalog` was given, if it is a live one of this package. */
-function catalogOf(catalog) {
+/** Throws `busy` while `instance` is in a pending `rankCatalogAsync` (see shared.js's
+ * `busyUntil`): WebAssembly holds it borrowed, and a call would fail with wasm-bindgen's
+ * "recursive use of an object" (or, for a catalog passed to a synchronous call, leave the
+ * personalizer borrowed for good). */
+function notBusy(instance, what = "Personalizer") {
+  if (whenFree(instance)) {
+    throw tastebudError("busy", `this ${what} is in use by a pending rankCatalogAsync; call again once it settles`);
+  }
+}
+
+/** The catalog `rankCatalog` was given, if it is a live one of the module of `Catalog`, not in
+ * use by a pending `rankCatalogAsync`. */
+function catalogOf(catalog, Catalog) {
   let ours = false;
   try {
     ours = catalog instanceof Catalog;
   } catch {
     // A revoked Proxy: not a catalog.
   }
-  if (!ours) throw tastebudError("invalid_options", "rankCatalog takes a catalog made by catalog()");
+  if (!ours) throw tastebudError("invalid_options", "rankCatalog takes a catalog made by catalog() (of the same entry: tastebud or tastebud/gpu)");
   alive(catalog, "Catalog");
+  notBusy(catalog, "Catalog");
   return catalog;
 }
 
@@ -137,8 +151,8 @@ function sameTags(tags, kept) {
   return Array.isArray(tags) && tags.length === kept.length && tags.every((t, i) => t === kept[i]);
 }
 
-/** Adds the JavaScript layer to the classes, once. */
-export function extend(Personalizer) {
+/** Adds the JavaScript layer to the classes of one WebAssembly module, once. */
+export function extend(Personalizer, Catalog) {
   const proto = Personalizer.prototype;
   if (proto.onChange) return;
   // The WebAssembly methods, which take plain data (reading `proto.paused` would call the
@@ -197,7 +211,7 @@ export function extend(Personalizer) {
     },
 
     rankCatalog(catalog, options) {
-      return wasm.rankCatalog.call(this, catalogOf(catalog), optionsOf(options, "ranking options"));
+      return wasm.rankCatalog.call(this, catalogOf(catalog, Catalog), optionsOf(options, "ranking options"));
     },
 
     record(event) {
@@ -279,21 +293,48 @@ export function extend(Personalizer) {
   for (const [name, method] of Object.entries(methods)) {
     proto[name] = function (...args) {
       alive(this);
+      // A listener is JavaScript's alone: it may be added while the instance is busy.
+      if (name !== "onChange") notBusy(this);
       return method.apply(this, args);
     };
   }
   Object.defineProperty(proto, "paused", {
     get() {
       alive(this);
+      notBusy(this);
       return paused.call(this);
     },
     configurable: true,
   });
-  guardCatalog();
+  guardCatalog(Catalog);
 
-  /** Frees the instance and what the JavaScript layer kept for it; again, it does nothing. */
+  if (wasm.rankCatalogAsync) {
+    /** `rankCatalog` on the GPU (`tastebud/gpu`): every refusal rejects, and the personalizer
+     * and the catalog are busy until it settles. */
+    proto.rankCatalogAsync = function (catalog, options) {
+      let ours, ranking;
+      try {
+        alive(this);
+        notBusy(this);
+        ours = catalogOf(catalog, Catalog);
+        ranking = wasm.rankCatalogAsync.call(this, ours, optionsOf(options, "ranking options"));
+      } catch (e) {
+        return Promise.reject(e);
+      }
+      return busyUntil([this, ours], ranking);
+    };
+    proto.backend = function () {
+      alive(this);
+      notBusy(this);
+      return wasm.backend.call(this);
+    };
+  }
+
+  /** Frees the instance and what the JavaScript layer kept for it; again, it does nothing.
+   * While a `rankCatalogAsync` is pending it throws `busy`. */
   proto.free = function () {
     if (!isAlive(this)) return;
+    notBusy(this);
     const state = stateOf(this);
     state.close?.();
     for (const list of state.lists) list.catalog?.free();
@@ -365,20 +406,24 @@ function safeHas(object, key) {
   }
 }
 
-/** A freed `Catalog` refuses use with `freed`, and frees once. */
-function guardCatalog() {
+/** A freed `Catalog` refuses use with `freed`, and frees once; one in a pending
+ * `rankCatalogAsync` refuses it with `busy`. */
+function guardCatalog(Catalog) {
   const proto = Catalog.prototype;
   const { free } = proto;
   const length = Object.getOwnPropertyDescriptor(proto, "length").get;
   Object.defineProperty(proto, "length", {
     get() {
       alive(this, "Catalog");
+      notBusy(this, "Catalog");
       return length.call(this);
     },
     configurable: true,
   });
   proto.free = function () {
-    if (isAlive(this)) free.call(this);
+    if (!isAlive(this)) return;
+    notBusy(this, "Catalog");
+    free.call(this);
   };
   if (Symbol.dispose) proto[Symbol.dispose] = proto.free;
 }

@@ -142,32 +142,35 @@ export interface TokenCookieOptions extends TokenOptions {
 }
 
 declare module "./tastebud.js" {
-  interface Personalizer {
-    /** Where a personalizer made by `open` keeps its profile and any storage warning
-     * (`undefined` for one made by `create` or `import`). */
-    readonly storage?: StorageStatus;
-    /** Calls `listener` after every change of the profile or of pausing (with the item's id
-     * for `forget`); returns the function that stops it. */
-    onChange(listener: (cause: ChangeCause, itemId?: string) => void): () => void;
-    /** Records what the shopper does to the products marked up inside `root`: impressions,
-     * clicks, add-to-cart and purchase buttons, searches and time on a product's detail view.
-     * It reads only `data-tastebud-*` attributes and the marked search field. */
-    observe(root: Element | Document, options?: ObserveOptions): Observer;
-    /** Keeps the part of `list` the shopper has not yet seen ordered by their profile,
-     * re-ordered right after each change (in the idle time after the next frame, within
-     * 100 ms); what has been on screen never moves. */
-    live(list: Element, options?: RankOptions): LiveList;
-    /** The shopper's token for an edge worker (`tastebud/edge`'s `rerank`): up to 256
-     * characters of base64url carrying the current intent (and long-term taste, if the model
-     * weighs it) as quantized directions, noised to be `epsilon`-locally differentially
-     * private (PrivUnit₂; `Infinity`: no noise, for first-party use), with no item or event
-     * named. The noise comes from a secret key the personalizer keeps (`open` stores it beside
-     * the profile; `clear()` makes a new one): an unchanged profile gets the same noise, on
-     * every call and after a reload, so asking again spends no more of ε; each change of the
-     * profile spends ε once more. Throws
-     * `invalid_options` for an ε that is not `Infinity` or between 0.25 and 63.75. */
-    token(options: TokenOptions): string;
-  }
+  interface Personalizer extends PersonalizerFeatures {}
+}
+
+/** What the package's JavaScript adds to a personalizer, of this entry or of `tastebud/gpu`. */
+export interface PersonalizerFeatures {
+  /** Where a personalizer made by `open` keeps its profile and any storage warning
+   * (`undefined` for one made by `create` or `import`). */
+  readonly storage?: StorageStatus;
+  /** Calls `listener` after every change of the profile or of pausing (with the item's id
+   * for `forget`); returns the function that stops it. */
+  onChange(listener: (cause: ChangeCause, itemId?: string) => void): () => void;
+  /** Records what the shopper does to the products marked up inside `root`: impressions,
+   * clicks, add-to-cart and purchase buttons, searches and time on a product's detail view.
+   * It reads only `data-tastebud-*` attributes and the marked search field. */
+  observe(root: Element | Document, options?: ObserveOptions): Observer;
+  /** Keeps the part of `list` the shopper has not yet seen ordered by their profile,
+   * re-ordered right after each change (in the idle time after the next frame, within
+   * 100 ms); what has been on screen never moves. */
+  live(list: Element, options?: RankOptions): LiveList;
+  /** The shopper's token for an edge worker (`tastebud/edge`'s `rerank`): up to 256
+   * characters of base64url carrying the current intent (and long-term taste, if the model
+   * weighs it) as quantized directions, noised to be `epsilon`-locally differentially
+   * private (PrivUnit₂; `Infinity`: no noise, for first-party use), with no item or event
+   * named. The noise comes from a secret key the personalizer keeps (`open` stores it beside
+   * the profile; `clear()` makes a new one): an unchanged profile gets the same noise, on
+   * every call and after a reload, so asking again spends no more of ε; each change of the
+   * profile spends ε once more. Throws
+   * `invalid_options` for an ε that is not `Infinity` or between 0.25 and 63.75. */
+  token(options: TokenOptions): string;
 }
 
 /** Options of `token`. */

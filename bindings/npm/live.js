@@ -4,7 +4,7 @@
 // list's children marked `data-tastebud-item` (see `observe`), and only those after the last
 // one ever shown are re-ordered. The re-ordering runs in the idle time after the frame that
 // answers the tap (within 100 ms): it is off screen, and that frame's budget is the page's.
-import { coded, isA, tastebudError } from "./shared.js";
+import { coded, isA, tastebudError, whenFree } from "./shared.js";
 import { itemOf } from "./observe.js";
 
 export function live(personalizer, list, rankOptions = {}) {
@@ -23,6 +23,7 @@ export function live(personalizer, list, rankOptions = {}) {
   let catalog;
   let seen = new WeakSet(); // children that have been on screen
   let pending;
+  let stopped = false;
 
   // "Seen" starts half a screen below the viewport: the observer reports a frame late, and a
   // card about to scroll in must not move while it does.
@@ -33,8 +34,11 @@ export function live(personalizer, list, rankOptions = {}) {
     { rootMargin: "0px 0px 50% 0px" },
   );
 
-  /** Reads the list's items again (the page replaced or added some). */
+  /** Reads the list's items again (the page replaced or added some); while a ranking on the GPU
+   * holds the personalizer (`tastebud/gpu`), once it is done. */
   function refresh() {
+    const free = whenFree(personalizer);
+    if (free) return void free.then(() => stopped || refresh());
     visible.disconnect();
     children = [...list.children].filter((child) => child.matches("[data-tastebud-item]"));
     catalog?.free();
@@ -48,6 +52,8 @@ export function live(personalizer, list, rankOptions = {}) {
   function reorder() {
     pending = undefined;
     if (!catalog) return;
+    const free = whenFree(personalizer);
+    if (free) return void free.then(schedule);
     // Reads no layout (which would cost the frame a forced one).
     const last = children.findLastIndex((child) => seen.has(child));
     const unseen = children.slice(last + 1);
@@ -94,6 +100,7 @@ export function live(personalizer, list, rankOptions = {}) {
     refresh,
     /** Stops re-ordering; the list stays as it is. */
     disconnect() {
+      stopped = true;
       stop();
       mutations.disconnect();
       visible.disconnect();

@@ -2,11 +2,13 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { initSync, Personalizer } from "./tastebud.js";
+import { Catalog, initSync, itemFields, Personalizer, wireLimits } from "./tastebud.js";
 import { extend } from "./extend.js";
+import { readFrom } from "./read.js";
 
 initSync({ module: readFileSync(wasmPath()) });
-extend(Personalizer);
+readFrom({ itemFields, wireLimits });
+extend(Personalizer, Catalog);
 
 export { Catalog, Personalizer } from "./tastebud.js";
 

@@ -9,7 +9,7 @@
 //   <section data-tastebud-detail data-tastebud-item="…">   the product's own page or dialog:
 //                                                   view when shown, dwell (ms) when it goes.
 //   <form data-tastebud-search><input data-tastebud-query></form>   search, on submit.
-import { coded, isA, tastebudError } from "./shared.js";
+import { coded, isA, tastebudError, whenFree } from "./shared.js";
 
 const ITEM = "[data-tastebud-item]";
 const DETAIL = "[data-tastebud-detail]";
@@ -67,6 +67,10 @@ export function observe(personalizer, root, given) {
     const key = `${event.type} ${event.item?.id ?? event.query}`;
     const now = Date.now();
     if (event.type !== "dwell" && now - (last.get(key) ?? -Infinity) < debounceMs) return;
+    // A ranking on the GPU holds the personalizer (`tastebud/gpu`): recorded once it is done,
+    // in order, at the time it happened.
+    const free = whenFree(personalizer);
+    if (free) return void free.then(() => record({ ts: now, ...event }, element));
     try {
       // Dropped while the shopper has paused tracking: not a repeat to debounce later.
       if (personalizer.record(event)) last.set(key, now);

@@ -3,14 +3,22 @@
 // a detached buffer), and an exception raised inside a WebAssembly call would leave the instance
 // borrowed. Here any such exception is a coded `TastebudError`. Shared by the personalizer's
 // methods (extend.js) and the edge's `rerank` (edge.js).
-import { itemFields, wireLimits } from "./tastebud.js";
 import { coded, tastebudError } from "./shared.js";
+
+let wasm;
+/** Where the limits and an item's fields below are read from: the `wireLimits` and `itemFields`
+ * of a loaded WebAssembly module, given by each entry once its module is loaded (the default
+ * .wasm's or `tastebud/gpu`'s: both hold the same values). Not imported here, so that the GPU
+ * entry does not bring the default module's glue, and its .wasm, into a bundle. */
+export function readFrom(module) {
+  wasm = module;
+}
 
 let limits;
 /** What one call may hand over, as the Rust that enforces it says (`tastebud::wire`): read on
  * first use, once the WebAssembly is loaded. */
 export const limit = () => {
-  const [candidates, callBytes, idBytes] = (limits ??= wireLimits());
+  const [candidates, callBytes, idBytes] = (limits ??= wasm.wireLimits());
   return { candidates, callBytes, idBytes };
 };
 
@@ -89,7 +97,7 @@ let fields;
  * links to parents, cycles) is left unread. `pack` below and extend.js's `snapshot` read the
  * same fields in the same order by name, for speed; the boundary test checks each path reads
  * every one. */
-export const itemKeys = () => (fields ??= itemFields());
+export const itemKeys = () => (fields ??= wasm.itemFields());
 
 /** `candidates` checked to be an array of at most the per-call limit, and a copy of it (the
  * objects `rank` keeps). */

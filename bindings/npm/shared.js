@@ -33,6 +33,30 @@ export function dropState(personalizer) {
   states.delete(personalizer);
 }
 
+/** Personalizers, and the catalogs they rank, while a `rankCatalogAsync` of theirs is pending
+ * (`tastebud/gpu`), each with a promise that resolves once it settled: WebAssembly holds them
+ * borrowed until then, so every other call on them is refused with `busy` (extend.js), and
+ * what the page features do meanwhile (observe's events, live's re-ordering, open's saves and
+ * other tabs' changes) waits for that promise. */
+const busy = new WeakMap();
+
+/** Marks `instances` busy until `ranking` settles; returns `ranking`, settled only once they are
+ * free again, so that whoever awaits it may call them at once. */
+export function busyUntil(instances, ranking) {
+  const done = ranking.finally(() => {
+    for (const instance of instances) busy.delete(instance);
+  });
+  const free = done.then(
+    () => undefined,
+    () => undefined,
+  );
+  for (const instance of instances) busy.set(instance, free);
+  return done;
+}
+
+/** A promise that resolves once `instance` is free, or `undefined` if it is not busy. */
+export const whenFree = (instance) => busy.get(instance);
+
 /** The errors this JavaScript made, told apart from whatever a page's values throw. */
 const ours = new WeakSet();
 

@@ -21,7 +21,7 @@
 //   replaced by a fresh profile.
 // Each of these is a coded warning: on the console, in `personalizer.storage.warning`, and told
 // to `onChange` listeners as the cause "storage". Only bad options reject.
-import { changed, stateOf, tastebudError, tokenKey } from "./shared.js";
+import { changed, stateOf, tastebudError, tokenKey, whenFree } from "./shared.js";
 
 const DAY_MS = 86_400_000;
 /** A save follows the last change by this much, so a burst of events is written once. */
@@ -265,6 +265,9 @@ class Keeper {
   /** Writes the profile, unless the stored one is still unread: then it is read first. */
   async save() {
     this.timer = undefined;
+    // A ranking on the GPU holds the personalizer (`tastebud/gpu`): saved once it is done.
+    const free = whenFree(this.personalizer);
+    if (free) return void free.then(() => this.schedule());
     if (this.store.kind === "memory") {
       this.dirty = false;
       return;
@@ -293,6 +296,8 @@ class Keeper {
 
   /** What another tab sent: an item it forgot, a clear, or the profile it saved. */
   take(data) {
+    const free = whenFree(this.personalizer);
+    if (free) return void free.then(() => this.take(data));
     if (data.forget !== undefined || data.clear) {
       // This tab's held changes before it are dropped as the other tab's forget or clear
       // dropped them from its profile, so that they are not brought back once the stored
@@ -385,6 +390,8 @@ class Keeper {
   /** The stored profile, read at last: it is restored and this tab's held changes are applied
    * to it again, in order (a clear here clears it; a restore here replaces it), then saved. */
   merge(record) {
+    const free = whenFree(this.personalizer);
+    if (free) return void free.then(() => this.merge(record));
     const { personalizer } = this;
     const held = this.held;
     const pausedHere = this.pausedHere;

@@ -32,6 +32,7 @@ error_codes! {
     "bad_model": "The model is not a tastebud model this build reads, or could not be fetched.",
     "corrupt_profile": "Profile bytes are truncated, corrupt, not a profile, or cannot be read.",
     "freed": "The personalizer or catalog was freed (`free()` or `using`), or the method was called on something that is not one.",
+    "busy": "A call on a personalizer, or on the catalog it is ranking, while its `rankCatalogAsync` is pending (`tastebud/gpu`); nothing was changed: call again once the promise settles.",
     "unsupported": "`open`, `observe` or `live` outside a page (no IndexedDB or localStorage, no DOM).",
     "internal": "A bug in tastebud; nothing was changed.",
 }

@@ -9,6 +9,8 @@
 //! instance for the page's lifetime.
 
 mod error;
+#[cfg(feature = "gpu")]
+mod gpu;
 mod input;
 mod model;
 
@@ -27,6 +29,9 @@ const TYPES: &str = include_str!("types.d.ts");
 #[wasm_bindgen]
 pub struct Personalizer {
     inner: tastebud::Personalizer,
+    /// Where `rankCatalogAsync` scores: made by its first call (`None` until then).
+    #[cfg(feature = "gpu")]
+    scorer: Option<tastebud_gpu::Scorer>,
 }
 
 #[wasm_bindgen]
@@ -57,6 +62,8 @@ impl Personalizer {
         };
         Ok(Personalizer {
             inner: tastebud::Personalizer::new(model::load(model.as_deref())?, profile),
+            #[cfg(feature = "gpu")]
+            scorer: None,
         })
     }
 
@@ -128,6 +135,8 @@ impl Personalizer {
         let json = input::utf8(&items, "candidates", Error::item)?;
         Ok(Catalog {
             inner: self.inner.catalog(wire::items_from_json(&json)?)?,
+            #[cfg(feature = "gpu")]
+            on_gpu: tastebud_gpu::GpuSlot::default(),
         })
     }
 
@@ -285,6 +294,9 @@ fn rank_options(json: Option<String>) -> Result<tastebud::RankOptions> {
 #[wasm_bindgen]
 pub struct Catalog {
     inner: tastebud::Catalog,
+    /// Its vectors on the GPU, from its first ranking there by `rankCatalogAsync`.
+    #[cfg(feature = "gpu")]
+    on_gpu: tastebud_gpu::GpuSlot,
 }
 
 #[wasm_bindgen]

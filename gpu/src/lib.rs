@@ -41,7 +41,7 @@ use wgpu::util::DeviceExt;
 
 mod rank;
 
-pub use rank::{Backend, Prepared, Scorer};
+pub use rank::{Backend, GpuSlot, Prepared, Scorer};
 
 /// Most probe vectors one scoring weighs (intent, taste, query, and one spare).
 pub const MAX_PROBES: usize = 4;
@@ -275,8 +275,14 @@ impl Gpu {
         if let Some(e) = scope.pop().await {
             return Err(GpuError::Failed(e.to_string()));
         }
+        // Browsers may keep the adapter's name to themselves (SwiftShader's is empty).
+        let name = if info.name.is_empty() {
+            "unnamed"
+        } else {
+            &info.name
+        };
         Ok(Gpu {
-            adapter: format!("{} ({:?}, {:?})", info.name, info.backend, info.device_type),
+            adapter: format!("{name} ({:?}, {:?})", info.backend, info.device_type),
             max_binding: limits
                 .max_storage_buffer_binding_size
                 .min(limits.max_buffer_size),

@@ -27,7 +27,7 @@ pub struct Scorer {
 /// GPU when there is one.
 pub struct Prepared {
     catalog: Catalog,
-    on_gpu: Option<GpuCatalog>,
+    slot: GpuSlot,
 }
 
 impl Prepared {
@@ -35,6 +35,15 @@ impl Prepared {
     pub fn catalog(&self) -> &Catalog {
         &self.catalog
     }
+}
+
+/// Where a catalog's vectors are kept on the GPU, beside a catalog its host keeps itself (the
+/// wasm bindings' `Catalog`, which JavaScript owns): empty until the catalog's first ranking on
+/// the GPU ([`Scorer::rank_catalog_in`]) uploads them, so a catalog only ever ranked on the CPU
+/// costs the GPU nothing. A slot holds buffers of one scorer's device: give each scorer its own.
+#[derive(Default)]
+pub struct GpuSlot {
+    on_gpu: Option<GpuCatalog>,
 }
 
 impl Scorer {
@@ -60,18 +69,14 @@ impl Scorer {
 
     /// Uploads the vectors of `catalog` (from [`Personalizer::catalog`]) to the GPU.
     pub fn prepare(&mut self, catalog: Catalog) -> Prepared {
-        let on_gpu = match &self.gpu {
-            Ok(gpu) => gpu
-                .catalog(
-                    catalog.vectors(),
-                    catalog.dim(),
-                    Some(catalog.incoming_order()),
-                )
-                .map_err(|e| self.gpu = Err(e))
-                .ok(),
-            Err(_) => None,
-        };
-        Prepared { catalog, on_gpu }
+        let mut slot = GpuSlot::default();
+        if let Ok(gpu) = &self.gpu {
+            match upload(gpu, &catalog) {
+                Ok(on_gpu) => slot.on_gpu = Some(on_gpu),
+                Err(e) => self.gpu = Err(e),
+            }
+        }
+        Prepared { catalog, slot }
     }
 
     /// [`Personalizer::rank_catalog`], scored on the GPU while it works.
@@ -82,19 +87,48 @@ impl Scorer {
         options: &RankOptions,
         now_ms: i64,
     ) -> tastebud::Result<Vec<Ranked>> {
-        if let (Ok(gpu), Some(on_gpu)) = (&self.gpu, prepared.on_gpu.as_mut()) {
+        let Prepared { catalog, slot } = prepared;
+        self.rank_catalog_in(personalizer, catalog, slot, options, now_ms)
+            .await
+    }
+
+    /// [`Scorer::rank_catalog`] of a catalog kept by the caller, its vectors on the GPU in
+    /// `slot` (uploaded by the first call that ranks it there, once the core has accepted the
+    /// catalog as this personalizer's).
+    pub async fn rank_catalog_in(
+        &mut self,
+        personalizer: &mut Personalizer,
+        catalog: &Catalog,
+        slot: &mut GpuSlot,
+        options: &RankOptions,
+        now_ms: i64,
+    ) -> tastebud::Result<Vec<Ranked>> {
+        if let Ok(gpu) = &self.gpu {
             let best = async |scoring: &Scoring, fetch: usize| {
+                let on_gpu = match &mut slot.on_gpu {
+                    Some(on_gpu) => on_gpu,
+                    empty => empty.insert(upload(gpu, catalog)?),
+                };
                 let top = gpu.top_k(on_gpu, scoring, fetch).await?;
                 Ok::<_, GpuError>(top.into_iter().map(|(i, _)| i).collect())
             };
             match personalizer
-                .rank_catalog_with(&prepared.catalog, options, now_ms, best)
+                .rank_catalog_with(catalog, options, now_ms, best)
                 .await?
             {
                 Ok(ranked) => return Ok(ranked),
                 Err(e) => self.gpu = Err(e),
             }
         }
-        personalizer.rank_catalog(&prepared.catalog, options, now_ms)
+        personalizer.rank_catalog(catalog, options, now_ms)
     }
+}
+
+/// `catalog`'s vectors and incoming order on the GPU.
+fn upload(gpu: &Gpu, catalog: &Catalog) -> Result<GpuCatalog, GpuError> {
+    gpu.catalog(
+        catalog.vectors(),
+        catalog.dim(),
+        Some(catalog.incoming_order()),
+    )
 }
