@@ -84,13 +84,14 @@ model:
 
 ## The package's size, cold start, record and rank times in Node and headless Chromium; the
 ## edge worker under load in workerd (one core, 1 M requests; about 15 minutes); whole-catalog
-## ranking on the CPU and on the GPU wgpu finds (lavapipe here) over 10k, 100k and 1M items;
+## ranking over 10k, 100k and 1M items on the CPU and on each GPU here, natively (lavapipe) and
+## in Chromium through the packed `tastebud/gpu` (SwiftShader's WebGPU);
 ## then training time and quality on ml-100k (the figures in the README).
 bench: pkg ml-100k catalog
 	scripts/bench-wasm.sh
 	node www/bench.mjs
 	node examples/edge/bench.mjs
-	$(CARGO) bench -p tastebud-gpu --bench rank
+	node bindings/js/bench/gpu.mjs
 	scripts/bench.sh
 
 ## The trainer at 100k users × 100k items on generated data: time and peak memory.

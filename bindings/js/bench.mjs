@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { Personalizer } from "../../pkg/node.js";
-import { launch, serve } from "./browser.mjs";
+import { isolate, launch, serve } from "./browser.mjs";
 import { makeProfile, median, steady } from "./bench/scenario.mjs";
 
 const RUNS = 9;
@@ -96,15 +96,10 @@ try {
 }
 report();
 
-/** Runs `fn(arg)` in page.html in a fresh browser context. The responses are made
- * cross-origin isolated, which gives the page performance.now() at 5 µs rather than 100 µs. */
+/** Runs `fn(arg)` in page.html in a fresh, cross-origin isolated browser context. */
 async function inPage(fn, arg) {
   const context = await browser.newContext();
-  await context.route("**/*", async (route) => {
-    const response = await route.fetch();
-    const headers = { ...response.headers(), "cross-origin-opener-policy": "same-origin", "cross-origin-embedder-policy": "require-corp" };
-    await route.fulfill({ response, headers });
-  });
+  await isolate(context);
   try {
     const page = await context.newPage();
     await page.goto(`${server.url}bindings/js/bench/page.html`);

@@ -37,20 +37,34 @@ export function serve(root) {
   );
 }
 
+/** The flags of every run: headless, and nothing reaching out of the machine. */
+export const HEADLESS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+];
+
+/** WebGPU on SwiftShader, the software adapter Chromium brings (there is no GPU here). */
+export const WEBGPU = ["--enable-unsafe-webgpu", "--use-webgpu-adapter=swiftshader", "--enable-unsafe-swiftshader"];
+
 /** Debian's Chromium, headless, with no background networking (playwright gives each launch a
  * fresh, temporary profile). */
 export function launch() {
   return chromium.launch({
     executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-dev-shm-usage",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ],
+    args: [...HEADLESS, "--disable-gpu", "--disable-dev-shm-usage"],
+  });
+}
+
+/** Makes every response to `context` cross-origin isolated, which gives its pages
+ * performance.now() at 5 µs rather than 100 µs (for the benchmarks). */
+export function isolate(context) {
+  return context.route("**/*", async (route) => {
+    const response = await route.fetch();
+    const headers = { ...response.headers(), "cross-origin-opener-policy": "same-origin", "cross-origin-embedder-policy": "require-corp" };
+    await route.fulfill({ response, headers });
   });
 }

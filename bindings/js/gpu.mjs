@@ -2,31 +2,21 @@
 // SwiftShader's WebGPU adapter, `rankCatalogAsync` ranks catalogs of 1,000, 10,000 and 100,000
 // items as `rankCatalog` does (the same ids and reasons, scores within 1e-5; k = 100, alone, with
 // a query and with diversity 0.5) and `backend()` says "gpu"; a device destroyed while a ranking
-// is pending gives that ranking, and the later ones, to the CPU, and `backend()` says why; calls
-// on the personalizer or its catalog meanwhile are refused with `busy`. Without a WebGPU adapter,
+// is pending gives that ranking, and the later ones, to the CPU, and `backend()` says why, as
+// does a GPU that never answers, after `setGpuTimeout`'s time; calls on the personalizer or its
+// catalog meanwhile are refused with `busy`. Without a WebGPU adapter,
 // and without WebGPU at all (no `navigator.gpu`: other browsers, pages not served securely), the
 // CPU ranks and `backend()` says `gpu_no_adapter`. Run after `scripts/pkg.sh`:
 // `node bindings/js/gpu.mjs`.
-import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
-import { serve } from "./browser.mjs";
+import { HEADLESS, serve, WEBGPU } from "./browser.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const SIZES = [1_000, 10_000, 100_000];
-/** The flags of every run: headless, and nothing reaching out of the machine. */
-const HEADLESS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-];
-const WEBGPU = ["--enable-unsafe-webgpu", "--use-webgpu-adapter=swiftshader", "--enable-unsafe-swiftshader"];
-
 let failures = 0;
 /** Checks `ok`, printing `what` either way. */
 function check(ok, what, detail) {
@@ -34,11 +24,9 @@ function check(ok, what, detail) {
   console.log(`${ok ? "ok  " : "FAIL"} ${what}${detail === undefined ? "" : `: ${JSON.stringify(detail)}`}`);
 }
 
-// The page and pkg/, served together from a directory of links.
-const site = mkdtempSync(join(tmpdir(), "tastebud-gpu-"));
-for (const file of ["index.html", "page.mjs"]) symlinkSync(join(here, "gpu", file), join(site, file));
-symlinkSync(join(here, "../../pkg"), join(site, "pkg"));
-const server = await serve(site);
+// The repository, served: the page, and pkg/ at /pkg/.
+const server = await serve(join(here, "../.."));
+const pageUrl = `${server.url}bindings/js/gpu/`;
 
 try {
   await inChromium("SwiftShader's WebGPU", WEBGPU, async (page) => {
@@ -75,6 +63,15 @@ try {
     check(lost.usable, "the personalizer and its catalog are usable once it settled");
     check(lost.otherAsync.length === 0, "a catalog first ranked after the loss: the CPU's ranking", lost.otherAsync);
 
+    const timeout = await page.evaluate(() => window.steps.timeout());
+    for (const [ms, code] of Object.entries(timeout.refused)) check(code === "invalid_options", `setGpuTimeout(${ms}) throws invalid_options`, code);
+    check(timeout.first.length === 0 && timeout.afterFirst.kind === "gpu", "setGpuTimeout(500), then a ranking on the GPU", timeout.afterFirst);
+    // Given up after the limit, not the default minute (the bound leaves room for a loaded machine).
+    check(timeout.hung.length === 0, "a GPU that never answers: that ranking is the CPU's", timeout.hung);
+    check(timeout.hungMs >= timeout.limit && timeout.hungMs < 20_000, "given up after setGpuTimeout's time", Math.round(timeout.hungMs));
+    check(timeout.afterHung.kind === "cpu" && timeout.afterHung.code === "gpu_timeout", "then backend() says gpu_timeout", timeout.afterHung);
+    check(timeout.next.length === 0 && timeout.nextMs < timeout.limit, "the next ranking is the CPU's, at once", Math.round(timeout.nextMs));
+
     const features = await page.evaluate(() => window.steps.pageFeatures());
     check(features.during === "busy", "open + observe + live, while pending: profile() throws busy", features.during);
     check(features.after === features.before + 1, "a click observe saw while pending is recorded once it is done", features);
@@ -99,7 +96,6 @@ try {
   }
 } finally {
   await server.close();
-  rmSync(site, { recursive: true, force: true });
 }
 
 if (failures) {
@@ -124,7 +120,7 @@ async function inChromium(what, flags, test, initScript) {
     const errors = [];
     page.on("pageerror", (e) => errors.push(String(e)));
     page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
-    await page.goto(server.url);
+    await page.goto(pageUrl);
     await page.waitForFunction(() => window.steps !== undefined || window.loadError !== undefined, null, { timeout: 60_000 });
     const loadError = await page.evaluate(() => window.loadError);
     if (loadError) throw new Error(`the page did not load: ${loadError}`);

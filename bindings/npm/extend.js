@@ -328,6 +328,14 @@ export function extend(Personalizer, Catalog) {
       notBusy(this);
       return wasm.backend.call(this);
     };
+    proto.setGpuTimeout = function (ms) {
+      alive(this);
+      notBusy(this);
+      if (typeof ms !== "number") {
+        throw tastebudError("invalid_options", `a GPU timeout is a number of milliseconds, not ${typeof ms}`);
+      }
+      wasm.setGpuTimeout.call(this, ms);
+    };
   }
 
   /** Frees the instance and what the JavaScript layer kept for it; again, it does nothing.

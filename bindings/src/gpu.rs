@@ -1,12 +1,15 @@
 //! Ranking catalogs on the GPU (the `gpu` feature; the package's `tastebud/gpu`):
 //! `rankCatalogAsync` scores through a [`tastebud_gpu::Scorer`], made by its first call, and
-//! ranks on the CPU from the GPU's first failure on, as the scorer does; `backend()` says where
-//! and why. The results are the CPU's either way (the GPU only picks the candidates the CPU
-//! scores again), so a page can switch between `rankCatalog` and `rankCatalogAsync` freely.
+//! ranks on the CPU from the GPU's first failure on (or once it takes longer than
+//! `setGpuTimeout` allows), as the scorer does; `backend()` says where and why. The results
+//! are the CPU's either way (the GPU only picks the candidates the CPU scores again), so a page
+//! can switch between `rankCatalog` and `rankCatalogAsync` freely.
 //!
 //! Both borrow the personalizer and the catalog until the promise settles (wasm-bindgen holds
 //! them across the awaits): the package's JavaScript refuses other calls on them meanwhile with
 //! `busy`, instead of wasm-bindgen's "recursive use of an object" error.
+
+use std::time::Duration;
 
 use serde::Serialize;
 use tastebud_gpu::{Backend, Scorer};
@@ -20,9 +23,9 @@ const GPU_TYPES: &str = r#"
 /** Where `rankCatalogAsync` ranks: on the GPU (the adapter's name, backend and kind; a software
  * adapter such as SwiftShader says `Cpu`), or on the CPU and why: `code` is `gpu_no_adapter`
  * (no WebGPU, or no adapter), `gpu_lost` (the device was lost), `gpu_failed` (a WebGPU error),
- * `gpu_invalid` (the model's vectors do not fit the GPU's kernels), `gpu_timeout` (natively
- * only: a browser's WebGPU cannot be waited on with a limit), or `not_started` before the first
- * `rankCatalogAsync` looked for a GPU. Once on the CPU, a personalizer stays there. */
+ * `gpu_invalid` (the model's vectors do not fit the GPU's kernels), `gpu_timeout` (the GPU took
+ * longer than `setGpuTimeout` allows), or `not_started` before the first `rankCatalogAsync`
+ * looked for a GPU. Once on the CPU, a personalizer stays there. */
 export type Backend =
   | { kind: "gpu"; adapter: string }
   | { kind: "cpu"; code: "gpu_no_adapter" | "gpu_lost" | "gpu_failed" | "gpu_invalid" | "gpu_timeout" | "not_started"; reason: string };
@@ -54,6 +57,9 @@ impl Personalizer {
             Some(scorer) => scorer,
             none => none.insert(Scorer::new().await),
         };
+        if let Some(gpu) = scorer.gpu() {
+            gpu.set_timeout(self.gpu_timeout);
+        }
         let ranked = scorer
             .rank_catalog_in(
                 &mut self.inner,
@@ -64,6 +70,21 @@ impl Personalizer {
             )
             .await?;
         input::to_js(&ranked)
+    }
+
+    /// How long `rankCatalogAsync` waits for the GPU's results, in milliseconds (a positive
+    /// number, at most 2^31 - 1; 60,000 by default): a GPU that takes longer is given up, and
+    /// that ranking and the later ones are the CPU's (`backend()` says `gpu_timeout`).
+    #[wasm_bindgen(js_name = setGpuTimeout)]
+    pub fn set_gpu_timeout(&mut self, ms: f64) -> Result<()> {
+        if !(ms > 0.0 && ms <= f64::from(i32::MAX)) {
+            return Err(tastebud::Error::InvalidOptions(format!(
+                "a GPU timeout is a positive number of milliseconds, at most 2147483647; not {ms}"
+            ))
+            .into());
+        }
+        self.gpu_timeout = Duration::from_secs_f64(ms / 1e3);
+        Ok(())
     }
 
     /// Where `rankCatalogAsync` ranks, and why not on the GPU.

@@ -32,6 +32,9 @@ pub struct Personalizer {
     /// Where `rankCatalogAsync` scores: made by its first call (`None` until then).
     #[cfg(feature = "gpu")]
     scorer: Option<tastebud_gpu::Scorer>,
+    /// How long `rankCatalogAsync` waits for the GPU (`setGpuTimeout`).
+    #[cfg(feature = "gpu")]
+    gpu_timeout: std::time::Duration,
 }
 
 #[wasm_bindgen]
@@ -64,6 +67,8 @@ impl Personalizer {
             inner: tastebud::Personalizer::new(model::load(model.as_deref())?, profile),
             #[cfg(feature = "gpu")]
             scorer: None,
+            #[cfg(feature = "gpu")]
+            gpu_timeout: tastebud_gpu::TIMEOUT,
         })
     }
 

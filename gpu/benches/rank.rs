@@ -5,7 +5,9 @@
 //! catalog's moments), and the memory each adds (the process's resident set: a software
 //! adapter's buffers are host memory).
 //!
-//! `cargo bench -p tastebud-gpu --bench rank [-- 10000 100000]` (what `make bench` runs).
+//! `cargo bench -p tastebud-gpu --bench rank [-- 10000 100000]`; with `--json`, a line of JSON
+//! per size instead, as `make bench`'s bindings/js/bench/gpu.mjs reads them, to print them
+//! beside the same ranking in Chromium, on the CPU and on SwiftShader's WebGPU.
 
 #[cfg(not(target_arch = "wasm32"))]
 #[path = "../../tests/common/mod.rs"]
@@ -23,10 +25,9 @@ fn main() {
     use tastebud::{Personalizer, RankOptions};
     use tastebud_gpu::{Backend, Scorer};
 
-    let sizes: Vec<usize> = std::env::args()
-        .skip(1)
-        .filter_map(|a| a.parse().ok())
-        .collect();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let json = args.iter().any(|a| a == "--json");
+    let sizes: Vec<usize> = args.iter().filter_map(|a| a.parse().ok()).collect();
     let sizes = if sizes.is_empty() {
         vec![10_000, 100_000, 1_000_000]
     } else {
@@ -40,9 +41,11 @@ fn main() {
             std::process::exit(1);
         }
     };
-    println!("GPU: {adapter}; k = 100; a shopper of six events; times in ms\n");
-    println!("| items | CPU | GPU | CPU / GPU | GPU, first ranking | catalog, host | + GPU copy | prepare |");
-    println!("|---|---|---|---|---|---|---|---|");
+    if !json {
+        println!("GPU: {adapter}; k = 100; a shopper of six events; times in ms\n");
+        println!("| items | CPU | GPU | CPU / GPU | GPU, first ranking | catalog, host | + GPU copy | prepare |");
+        println!("|---|---|---|---|---|---|---|---|");
+    }
     let options = RankOptions {
         k: Some(100),
         ..RankOptions::default()
@@ -84,6 +87,14 @@ fn main() {
                 a.iter().map(|r| &r.id).collect::<Vec<_>>(),
                 b.iter().map(|r| &r.id).collect::<Vec<_>>()
             );
+        }
+        if json {
+            let row = serde_json::json!({
+                "n": n, "adapter": adapter, "cpuMs": cpu, "gpuMs": gpu, "firstGpuMs": first,
+                "catalogMiB": host, "gpuCopyMiB": on_gpu, "prepareMs": prepare,
+            });
+            println!("{row}");
+            continue;
         }
         let (c, g) = (median(&mut cpu), median(&mut gpu));
         println!(

@@ -40,6 +40,8 @@ use tastebud::Scoring;
 use wgpu::util::DeviceExt;
 
 mod rank;
+#[cfg(target_arch = "wasm32")]
+mod timer;
 
 pub use rank::{Backend, GpuSlot, Prepared, Scorer};
 
@@ -71,8 +73,8 @@ pub enum GpuError {
     /// The catalog or the scoring does not fit the kernels' limits, or they disagree.
     #[error("invalid GPU input: {0}")]
     Invalid(String),
-    /// The GPU did not finish within [`Gpu::set_timeout`]'s time (natively); the device is
-    /// best left alone after it.
+    /// The GPU did not finish within [`Gpu::set_timeout`]'s time; the device is best left
+    /// alone after it.
     #[error("the GPU took longer than {0:?}")]
     Timeout(std::time::Duration),
 }
@@ -105,12 +107,12 @@ pub struct Gpu {
     lost: Arc<AtomicBool>,
     /// The first error wgpu reported outside a call's own checks.
     error: Arc<Mutex<Option<String>>>,
-    /// How long a call waits for the GPU, natively (a browser's WebGPU cannot be waited on).
+    /// How long a call waits for the GPU's results.
     timeout: Duration,
 }
 
-/// How long a call waits for the GPU by default, natively: a thousand times what a million
-/// items take on lavapipe, a software GPU.
+/// How long a call waits for the GPU by default: a thousand times what a million items take on
+/// lavapipe, a software GPU, natively.
 pub const TIMEOUT: Duration = Duration::from_secs(60);
 
 struct Kernels {
@@ -297,8 +299,8 @@ impl Gpu {
         })
     }
 
-    /// How long a call may wait for the GPU before it is a [`GpuError::Timeout`] (natively;
-    /// [`TIMEOUT`] by default).
+    /// How long a call may wait for the GPU's results before it is a [`GpuError::Timeout`]
+    /// ([`TIMEOUT`] by default).
     pub fn set_timeout(&mut self, timeout: Duration) {
         self.timeout = timeout;
     }
@@ -545,6 +547,11 @@ impl Gpu {
                 wgpu::PollError::Timeout => GpuError::Timeout(self.timeout),
                 e => GpuError::Failed(e.to_string()),
             })?;
+        #[cfg(target_arch = "wasm32")]
+        let mapped = timer::within(self.timeout, receiver)
+            .await
+            .ok_or(GpuError::Timeout(self.timeout))?;
+        #[cfg(not(target_arch = "wasm32"))]
         let mapped = receiver.await;
         self.check()?;
         mapped

@@ -73,3 +73,12 @@ async fn a_lost_device_falls_back_to_the_cpu() {
         common::rank::a_lost_device_falls_back_to_the_cpu(&mut scorer).await;
     }
 }
+
+/// A browser's WebGPU is raced against a timer: past `Gpu::set_timeout`, the CPU ranks.
+#[wasm_bindgen_test]
+async fn a_timeout_falls_back_to_the_cpu() {
+    if ADAPTER != Some("none") {
+        let mut scorer = Scorer::new().await;
+        common::rank::a_timeout_falls_back_to_the_cpu(&mut scorer).await;
+    }
+}

@@ -1,5 +1,6 @@
 // What the benchmark measures, shared by Node and the page so both run the same code. Every
 // function returns plain numbers (milliseconds) for the driver to take medians of.
+import { random } from "../random.mjs";
 
 // Words of real Online Retail product names: modifiers, and the last word with its category.
 const MODIFIERS = (
@@ -22,15 +23,6 @@ const KINDS = {
 };
 const NOUNS = Object.keys(KINDS);
 
-/** A small seeded generator (mulberry32), so every run draws the same kind of data. */
-function random(seed) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const pick = (rand, list) => list[Math.floor(rand() * list.length)];
 
 // Ids never repeat within a process (or page), so "never seen" candidates really are.
@@ -175,4 +167,56 @@ export async function steady({ Personalizer, profile, runs }) {
   }
   recorder.free();
   return out;
+}
+
+/** Whole-catalog ranking of `tastebud/gpu`, k = 100, for the 50-event shopper of `profile`:
+ * on the CPU (`rankCatalog`) and on the GPU (`rankCatalogAsync`), in steps, so that the driver
+ * can read the processes' memory between them. */
+export function catalogRanking(Personalizer, profile) {
+  const options = { k: 100 };
+  let p, list, catalog;
+  const since = (t0) => performance.now() - t0;
+  return {
+    /** `n` new products, and the shopper. */
+    async items(n) {
+      p = await Personalizer.import(profile);
+      list = items(random(4), n);
+    },
+    /** Milliseconds of `catalog()` over them, or why it refused them (more than one call
+     * takes). */
+    prepare() {
+      const t0 = performance.now();
+      try {
+        catalog = p.catalog(list);
+      } catch (e) {
+        return { refused: `${e.code}: ${e.message}` };
+      }
+      return { ms: since(t0) };
+    },
+    /** The catalog's first ranking on the GPU (its vectors uploaded, its moments worked out),
+     * and where it ran. */
+    async firstGpu() {
+      const t0 = performance.now();
+      await p.rankCatalogAsync(catalog, options);
+      return { ms: since(t0), backend: p.backend() };
+    },
+    /** `rounds` of one ranking on the CPU then one on the GPU, their times; `differ` counts the
+     * rounds whose ids differ (there should be none). */
+    async rounds(rounds) {
+      const out = { cpu: [], gpu: [], differ: 0, backend: undefined };
+      for (let round = 0; round < rounds; round++) {
+        let t0 = performance.now();
+        const cpu = p.rankCatalog(catalog, options);
+        out.cpu.push(since(t0));
+        t0 = performance.now();
+        const gpu = await p.rankCatalogAsync(catalog, options);
+        out.gpu.push(since(t0));
+        if (cpu.map((r) => r.id).join() !== gpu.map((r) => r.id).join()) out.differ++;
+      }
+      out.backend = p.backend();
+      catalog.free();
+      p.free();
+      return out;
+    },
+  };
 }

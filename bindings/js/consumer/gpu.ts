@@ -1,5 +1,5 @@
-// `tastebud/gpu` type-checked as usage.ts is: its personalizer has `rankCatalogAsync` and
-// `backend`, and everything the package's JavaScript adds, with no `any`.
+// `tastebud/gpu` type-checked as usage.ts is: its personalizer has `rankCatalogAsync`,
+// `backend` and `setGpuTimeout`, and everything the package's JavaScript adds, with no `any`.
 import { init, Personalizer, type Backend, type ErrorCode, type Ranked } from "tastebud/gpu";
 
 type IsAny<T> = 0 extends 1 & T ? true : false;
@@ -13,6 +13,9 @@ export async function gpuExample(): Promise<string> {
   const shop = await Personalizer.create();
   const stop = shop.onChange(() => {});
   stop();
+  shop.setGpuTimeout(100); // a frame or so: a slower GPU is given up for the CPU
+  // @ts-expect-error: milliseconds are a number
+  shop.setGpuTimeout("100");
   const grid = shop.catalog([{ id: "a", title: "RED RETROSPOT MUG" }]);
   const ranked: Ranked[] = await shop.rankCatalogAsync(grid, { k: 10, query: "mug" });
   const where: Backend = shop.backend();

@@ -1,6 +1,7 @@
 // The page of gpu.mjs: `tastebud/gpu` as a page uses it (pkg/gpu.js, its .wasm fetched beside
 // it), with steps the test drives one at a time. Comparisons happen here; each step returns what
 // it found, and its timings.
+import { random } from "../random.mjs";
 
 /** Every GPU device this page asked for, in order: WebGPU has no list of them, so
  * `requestDevice` is wrapped before the package's first ranking asks for one (a test of a lost
@@ -22,15 +23,6 @@ if (typeof GPUAdapter === "function") {
 }
 let uploads = 0;
 
-/** A small seeded generator (mulberry32): the same catalogs on every run. */
-function random(seed) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WORDS = [
   "red", "white", "pink", "blue", "green", "vintage", "heart", "star", "glass", "zinc",
@@ -180,6 +172,7 @@ export async function steps() {
         catalogLength: thrown(() => catalog.length),
         catalogFree: thrown(() => catalog.free()),
         otherCatalogLength: thrown(() => other.length),
+        setGpuTimeout: thrown(() => p.setGpuTimeout(1000)),
         onChange: thrown(() => p.onChange(() => {})()),
       };
       const asyncBusy = await codeOf(p.rankCatalogAsync(other, { k: 3 }));
@@ -207,6 +200,38 @@ export async function steps() {
         usable,
         otherAsync,
       };
+    },
+
+    /** A GPU that never answers (every read-back left pending) is given up after
+     * `setGpuTimeout`'s time: that ranking and the later ones are the CPU's, and `backend()`
+     * says `gpu_timeout`. Timeouts that are not a positive number of milliseconds are refused. */
+    async timeout() {
+      const p = await Personalizer.create();
+      const list = items(5_000);
+      shopper(p, list);
+      const catalog = p.catalog(list);
+      const options = { k: 100, query: "red heart holder" };
+      const cpu = p.rankCatalog(catalog, options);
+      const refused = Object.fromEntries(
+        [0, -1, NaN, Infinity, 2 ** 31, "100", null].map((ms) => [typeof ms === "string" ? `"${ms}"` : String(ms), thrown(() => p.setGpuTimeout(ms))]),
+      );
+      const limit = 500;
+      p.setGpuTimeout(limit);
+      const first = differences(await p.rankCatalogAsync(catalog, options), cpu);
+      const afterFirst = p.backend();
+      const mapAsync = GPUBuffer.prototype.mapAsync;
+      GPUBuffer.prototype.mapAsync = () => new Promise(() => {});
+      let t0 = performance.now();
+      const hung = differences(await p.rankCatalogAsync(catalog, options), cpu);
+      const hungMs = performance.now() - t0;
+      GPUBuffer.prototype.mapAsync = mapAsync;
+      const afterHung = p.backend();
+      t0 = performance.now();
+      const next = differences(await p.rankCatalogAsync(catalog, options), cpu);
+      const nextMs = performance.now() - t0;
+      catalog.free();
+      p.free();
+      return { refused, limit, first, afterFirst, hung, hungMs, afterHung, next, nextMs };
     },
 
     /** The page features while a ranking is pending, on a personalizer made by `open`: a click
