@@ -1,7 +1,7 @@
 //! The model, defined once: the item encoder, the user encoder and the transition table, with
 //! the configuration written into the model file. The trainer builds the candle modules over a
 //! `VarMap` and trains them; the runtime reads the file's weights into inference loops that
-//! compute the same numbers ([`frozen`], checked against the candle modules in the tests).
+//! compute the same numbers (`frozen`, checked against the candle modules in the tests).
 
 mod file;
 mod frozen;

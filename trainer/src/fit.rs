@@ -115,7 +115,7 @@ pub struct Trained {
 }
 
 /// Trains a model on `ds` and picks its blend and its transition table on validation: the steps
-/// of [`train`], [`choose_blend`] and [`choose_transitions`], then the test-time transition
+/// of `train`, `choose_blend` and `choose_transitions`, then the test-time transition
 /// table, written as a page loads it, within `opts.max_bytes`.
 pub fn fit(
     ds: &Dataset,
