@@ -24,7 +24,7 @@ const progress = (text) => process.stderr.write(`${text}\n`);
 
 // Natively: the Rust benchmark, CPU and the GPU wgpu finds alternating.
 progress("native (cargo bench -p tastebud-gpu --bench rank)");
-let native = new Map();
+const native = new Map();
 let nativeAdapter;
 try {
   const out = execFileSync(process.env.CARGO ?? "cargo", ["bench", "-q", "-p", "tastebud-gpu", "--bench", "rank", "--", "--json", ...sizes.map(String)], {
@@ -50,10 +50,10 @@ try {
   execFileSync("tar", ["-xzf", join(work, packed.filename), "-C", work]);
   symlinkSync(join(work, "package"), join(work, "pkg"));
   symlinkSync(join(root, "bindings"), join(work, "bindings"));
-  const server = await serve(work);
   // A saved profile of 50 mixed events, made in Node by the same package.
   const { Personalizer } = await import(join(work, "package/node.js"));
   const profile = Array.from(await makeProfile(Personalizer));
+  const server = await serve(work);
   try {
     for (const n of sizes) {
       progress(`chromium, ${n.toLocaleString("en-US")} items`);

@@ -201,7 +201,7 @@ export function catalogRanking(Personalizer, profile) {
       return { ms: since(t0), backend: p.backend() };
     },
     /** `rounds` of one ranking on the CPU then one on the GPU, their times; `differ` counts the
-     * rounds whose ids differ (there should be none). */
+     * rounds whose ids differ (there should be none). Frees the catalog and the shopper. */
     async rounds(rounds) {
       const out = { cpu: [], gpu: [], differ: 0, backend: undefined };
       for (let round = 0; round < rounds; round++) {

@@ -83,7 +83,7 @@ pub async fn a_lost_device_falls_back_to_the_cpu(scorer: &mut Scorer) {
     ranks_as_the_cpu(scorer, &mut p, &mut later, &options, "after the loss").await;
 }
 
-/// A GPU that takes longer than the scorer waits (natively): the call is the CPU's, and says so.
+/// A GPU that takes longer than the scorer waits: the call is the CPU's, and says so.
 pub async fn a_timeout_falls_back_to_the_cpu(scorer: &mut Scorer) {
     let mut p = personalizer(true);
     let mut prepared = scorer.prepare(p.catalog(many_items(100_000)).unwrap());
